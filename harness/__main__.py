@@ -1,0 +1,7 @@
+"""``python -m harness`` is ``fjh``."""
+
+import sys
+
+from harness.cli import main
+
+sys.exit(main())

@@ -12,7 +12,16 @@ from typing import Any
 __version__ = "0.1.0"
 
 # public name -> module that defines it
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    **{name: "frankenjax_ref.api" for name in (
+        "jit", "grad", "value_and_grad", "vmap", "jvp", "vjp", "linearize", "jacfwd", "jacrev", "hessian",
+        "make_jaxpr",
+    )},
+    "eval_jaxpr": "frankenjax_ref.interpreters.eval",
+    "ClosedJaxpr": "frankenjax_ref.core.ir",
+    "Jaxpr": "frankenjax_ref.core.ir",
+    "ShapedArray": "frankenjax_ref.core.avals",
+}
 
 
 def __getattr__(name: str) -> Any:

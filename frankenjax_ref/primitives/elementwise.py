@@ -1,0 +1,778 @@
+"""Elementwise arithmetic and math: each primitive, its lax function and its rules, side by side.
+
+Layout follows ``jax/_src/lax/lax.py``: a family helper declares the
+primitive (abstract eval + batching), then come its NumPy impl, its JVP (a
+one-liner in the same traceable vocabulary, so higher derivatives work) and,
+for linear primitives, its transpose.
+
+Numerics follow XLA's CPU backend where NumPy differs: 16-bit floats are
+computed in float32; integer ``div``/``rem`` truncate toward zero with XLA's
+results for division by zero and ``INT_MIN / -1``; ``max``/``min`` order
+``-0.0 < +0.0`` and propagate NaN; ``round`` rounds half away from zero
+unless ``rounding_method`` says to-nearest-even.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from frankenjax_ref.core import dtypes
+from frankenjax_ref.core.avals import ShapedArray, get_aval
+from frankenjax_ref.core.params import ACCURACY, DTYPE, OPT_DTYPE, Enum, Param
+from frankenjax_ref.core.params import INT as INT_PARAM
+from frankenjax_ref.core.primitive import abstract_eval_rules
+from frankenjax_ref.errors import PrimitiveError
+from frankenjax_ref.interpreters.ad_util import Zero, add_any_p, zeros_like_aval
+from frankenjax_ref.interpreters.batching import defbroadcasting
+from frankenjax_ref.interpreters.jvp import defjvp, defjvp2, defjvp_zero, deflinear_jvp, jvp_rules
+from frankenjax_ref.interpreters.transpose import is_undefined_primal, transpose_rules
+from frankenjax_ref.primitives._family import (
+    ANY,
+    COMPLEX,
+    FLOAT,
+    INEXACT,
+    INT,
+    NUM,
+    SIGNED,
+    binary_impl,
+    const_like,
+    def_impl,
+    standard_naryop,
+    standard_unop,
+    unary_impl,
+)
+
+_ACC = {"accuracy": Param(ACCURACY, None)}
+
+
+def _one(x: Any) -> np.ndarray:
+    return const_like(x, 1)
+
+
+# --- helpers written with other primitives ----------------------------------------
+
+
+def unbroadcast(aval: ShapedArray, x: Any) -> Any:
+    """Sum ``x`` down to ``aval``'s shape (transpose of lax's implicit broadcasting)."""
+    from frankenjax_ref.primitives.reductions import reduce_sum
+    from frankenjax_ref.primitives.shape import reshape
+
+    x_shape = get_aval(x).shape
+    if x_shape == aval.shape:
+        return x
+    if not aval.shape:
+        return reduce_sum(x, tuple(range(len(x_shape))))
+    dims = tuple(i for i, (a, b) in enumerate(zip(x_shape, aval.shape, strict=True)) if a != b)
+    return reshape(reduce_sum(x, dims), aval.shape)
+
+
+def broadcast_to_shape(x: Any, shape: tuple[int, ...]) -> Any:
+    """Broadcast ``x`` (rank 0 or equal rank with size-1 dims) to ``shape``."""
+    from frankenjax_ref.primitives.shape import broadcast_in_dim
+
+    x_shape = get_aval(x).shape
+    if x_shape == shape:
+        return x
+    if not x_shape:
+        return broadcast_in_dim(x, shape, ())
+    from frankenjax_ref.primitives.shape import reshape
+
+    keep = tuple(i for i, (a, b) in enumerate(zip(x_shape, shape, strict=True)) if a == b)
+    squeezed = reshape(x, tuple(x_shape[i] for i in keep))
+    return broadcast_in_dim(squeezed, shape, keep)
+
+
+# --- unary --------------------------------------------------------------------------
+
+neg_p = standard_unop("neg", NUM)
+def_impl(neg_p, unary_impl(np.negative))
+deflinear_jvp(neg_p)
+transpose_rules[neg_p] = lambda ct, x: [neg(ct)]
+
+
+def neg(x: Any) -> Any:
+    return neg_p.bind(x)
+
+
+sin_p = standard_unop("sin", INEXACT, params=_ACC)
+def_impl(sin_p, unary_impl(np.sin))
+defjvp(sin_p, lambda g, x, **_: mul(g, cos(x)))
+
+cos_p = standard_unop("cos", INEXACT, params=_ACC)
+def_impl(cos_p, unary_impl(np.cos))
+defjvp(cos_p, lambda g, x, **_: neg(mul(g, sin(x))))
+
+tan_p = standard_unop("tan", INEXACT, params=_ACC)
+def_impl(tan_p, unary_impl(np.tan))
+defjvp2(tan_p, lambda g, ans, x, **_: mul(g, add(_one(x), square(ans))))
+
+asin_p = standard_unop("asin", INEXACT)
+def_impl(asin_p, unary_impl(np.arcsin))
+defjvp(asin_p, lambda g, x: mul(g, rsqrt(sub(_one(x), square(x)))))
+
+acos_p = standard_unop("acos", INEXACT)
+def_impl(acos_p, unary_impl(np.arccos))
+defjvp(acos_p, lambda g, x: mul(g, neg(rsqrt(sub(_one(x), square(x))))))
+
+atan_p = standard_unop("atan", INEXACT)
+def_impl(atan_p, unary_impl(np.arctan))
+defjvp(atan_p, lambda g, x: div(g, add(_one(x), square(x))))
+
+sinh_p = standard_unop("sinh", INEXACT)
+def_impl(sinh_p, unary_impl(np.sinh))
+defjvp(sinh_p, lambda g, x: mul(g, cosh(x)))
+
+cosh_p = standard_unop("cosh", INEXACT)
+def_impl(cosh_p, unary_impl(np.cosh))
+defjvp(cosh_p, lambda g, x: mul(g, sinh(x)))
+
+tanh_p = standard_unop("tanh", INEXACT, params=_ACC)
+def_impl(tanh_p, unary_impl(np.tanh))
+defjvp2(tanh_p, lambda g, ans, x, **_: mul(add(g, mul(g, ans)), sub(_one(x), ans)))
+
+asinh_p = standard_unop("asinh", INEXACT)
+def_impl(asinh_p, unary_impl(np.arcsinh))
+defjvp(asinh_p, lambda g, x: mul(g, rsqrt(add(square(x), _one(x)))))
+
+acosh_p = standard_unop("acosh", INEXACT)
+def_impl(acosh_p, unary_impl(np.arccosh))
+defjvp(acosh_p, lambda g, x: mul(g, rsqrt(sub(square(x), _one(x)))))
+
+atanh_p = standard_unop("atanh", INEXACT)
+def_impl(atanh_p, unary_impl(np.arctanh))
+defjvp(atanh_p, lambda g, x: mul(integer_pow(add(_one(x), x), -1), div(g, sub(_one(x), x))))
+
+exp_p = standard_unop("exp", INEXACT, params=_ACC)
+def_impl(exp_p, unary_impl(np.exp))
+defjvp2(exp_p, lambda g, ans, x, **_: mul(g, ans))
+
+exp2_p = standard_unop("exp2", INEXACT, params=_ACC)
+def_impl(exp2_p, unary_impl(np.exp2))
+defjvp2(exp2_p, lambda g, ans, x, **_: mul(log(const_like(x, 2)), mul(g, ans)))
+
+log_p = standard_unop("log", INEXACT, params=_ACC)
+def_impl(log_p, unary_impl(np.log))
+defjvp(log_p, lambda g, x, **_: div(g, x))
+
+log1p_p = standard_unop("log1p", INEXACT, params=_ACC)
+def_impl(log1p_p, unary_impl(np.log1p))
+defjvp(log1p_p, lambda g, x, **_: div(g, add(x, _one(x))))
+
+expm1_p = standard_unop("expm1", INEXACT, params=_ACC)
+def_impl(expm1_p, unary_impl(np.expm1))
+defjvp2(expm1_p, lambda g, ans, x, **_: mul(g, add(ans, _one(ans))))
+
+
+def _logistic(x: np.ndarray) -> np.ndarray:
+    # XLA lowers logistic as 1 / (1 + exp(-x))
+    one = np.ones((), x.dtype)
+    return one / (one + np.exp(-x))
+
+
+logistic_p = standard_unop("logistic", INEXACT, params=_ACC)
+def_impl(logistic_p, unary_impl(_logistic))
+defjvp2(logistic_p, lambda g, ans, x, **_: mul(g, mul(ans, sub(_one(ans), ans))))
+
+sqrt_p = standard_unop("sqrt", INEXACT, params=_ACC)
+def_impl(sqrt_p, unary_impl(np.sqrt))
+defjvp2(sqrt_p, lambda g, ans, x, **_: mul(g, div(const_like(x, 0.5), ans)))
+
+
+def _rsqrt(x: np.ndarray) -> np.ndarray:
+    return np.ones((), x.dtype) / np.sqrt(x)
+
+
+rsqrt_p = standard_unop("rsqrt", INEXACT, params=_ACC)
+def_impl(rsqrt_p, unary_impl(_rsqrt))
+defjvp2(rsqrt_p, lambda g, ans, x, **_: mul(g, mul(const_like(x, -0.5), div(ans, x))))
+
+cbrt_p = standard_unop("cbrt", FLOAT, params=_ACC)
+def_impl(cbrt_p, unary_impl(np.cbrt))
+defjvp2(cbrt_p, lambda g, ans, x, **_: mul(g, mul(const_like(x, 1 / 3), integer_pow(ans, -2))))
+
+
+abs_p = standard_unop("abs", SIGNED + INEXACT, out_dtype=dtypes.real_dtype)
+def_impl(abs_p, unary_impl(np.abs))
+
+
+def _abs_jvp(g: Any, ans: Any, x: Any) -> Any:
+    if dtypes.is_complex(get_aval(x).dtype):
+        from frankenjax_ref.primitives.conversion import convert_element_type
+
+        denom = convert_element_type(ans, get_aval(x).dtype)
+        safe = select_n(eq(denom, const_like(denom, 0)), denom, const_like(denom, 1))
+        return real(mul(g, div(conj(x), safe)))
+    from frankenjax_ref.primitives.logic import ge, select_n as _select_n
+
+    return _select_n(ge(x, const_like(x, 0)), neg(g), g)
+
+
+defjvp2(abs_p, _abs_jvp)
+
+
+def _sign(x: np.ndarray) -> np.ndarray:
+    if dtypes.is_complex(x.dtype):
+        mag = np.abs(x)
+        return np.where(mag == 0, np.zeros((), x.dtype), x / np.where(mag == 0, 1, mag))
+    return np.sign(x)
+
+
+sign_p = standard_unop("sign", NUM)
+def_impl(sign_p, unary_impl(_sign))
+defjvp_zero(sign_p)
+
+floor_p = standard_unop("floor", FLOAT)
+def_impl(floor_p, unary_impl(np.floor))
+defjvp_zero(floor_p)
+
+ceil_p = standard_unop("ceil", FLOAT)
+def_impl(ceil_p, unary_impl(np.ceil))
+defjvp_zero(ceil_p)
+
+ROUNDING_METHODS = ("AWAY_FROM_ZERO", "TO_NEAREST_EVEN")
+
+
+def _round(x: np.ndarray, rounding_method: str) -> np.ndarray:
+    if rounding_method == "TO_NEAREST_EVEN":
+        return np.round(x)
+    # half away from zero, computed exactly: the fractional part of |x| is exact
+    mag = np.abs(x)
+    floor = np.floor(mag)
+    rounded = np.where(mag - floor >= 0.5, floor + 1, floor)
+    return np.copysign(rounded, x)
+
+
+round_p = standard_unop("round", FLOAT, params={"rounding_method": Param(Enum(ROUNDING_METHODS), "AWAY_FROM_ZERO")})
+
+
+def _round_impl(x: Any, *, rounding_method: str) -> np.ndarray:
+    return unary_impl(lambda v: _round(v, rounding_method))(x)
+
+
+def_impl(round_p, _round_impl)
+defjvp_zero(round_p)
+
+is_finite_p = standard_unop("is_finite", FLOAT, out_dtype=lambda _: dtypes.bool_)
+def_impl(is_finite_p, lambda x: np.isfinite(np.asarray(x)))
+defjvp_zero(is_finite_p)
+
+square_p = standard_unop("square", NUM)
+def_impl(square_p, unary_impl(lambda x: x * x))
+defjvp2(square_p, lambda g, ans, x: mul(g, mul(const_like(x, 2), x)))
+
+
+def _integer_pow_abstract_eval(x: ShapedArray, *, y: int) -> ShapedArray:
+    from frankenjax_ref.primitives._family import check_dtype
+
+    check_dtype("integer_pow", x, NUM)
+    if y < 0 and dtypes.is_integer(x.dtype):
+        raise PrimitiveError("FJ-PRIM-PARAM", f"integers cannot be raised to negative powers, got y={y}")
+    return x
+
+
+def _integer_pow(x: np.ndarray, y: int) -> np.ndarray:
+    """Repeated squaring in XLA's order, so rounding matches JAX bit for bit."""
+    if y == 0:
+        return np.ones_like(x)
+    reciprocal, y = y < 0, abs(y)
+    acc = None
+    while y > 0:
+        if y & 1:
+            acc = x if acc is None else acc * x
+        y >>= 1
+        if y > 0:
+            x = x * x
+    assert acc is not None
+    return np.ones((), acc.dtype) / acc if reciprocal else acc
+
+
+integer_pow_p = standard_unop("integer_pow", NUM, params={"y": Param(INT_PARAM)})
+abstract_eval_rules[integer_pow_p] = _integer_pow_abstract_eval
+
+
+def _integer_pow_impl(x: Any, *, y: int) -> np.ndarray:
+    return unary_impl(lambda v: _integer_pow(v, y))(x)
+
+
+def _integer_pow_jvp(g: Any, x: Any, *, y: int) -> Any:
+    if y == 0:
+        return zeros_like_aval(get_aval(g))
+    if y == 1:
+        return g
+    if y == 2:
+        return mul(g, mul(const_like(x, 2), x))
+    return mul(g, mul(const_like(x, y), integer_pow(x, y - 1)))
+
+
+def_impl(integer_pow_p, _integer_pow_impl)
+defjvp(integer_pow_p, _integer_pow_jvp)
+
+# --- complex parts (needed by complex JVPs, e.g. abs) -----------------------------
+
+real_p = standard_unop("real", COMPLEX, out_dtype=dtypes.real_dtype)
+def_impl(real_p, lambda x: np.real(np.asarray(x)).copy())
+deflinear_jvp(real_p)
+transpose_rules[real_p] = lambda ct, x: [complex_(ct, const_like(ct, 0))]
+
+imag_p = standard_unop("imag", COMPLEX, out_dtype=dtypes.real_dtype)
+def_impl(imag_p, lambda x: np.imag(np.asarray(x)).copy())
+deflinear_jvp(imag_p)
+transpose_rules[imag_p] = lambda ct, x: [complex_(const_like(ct, 0), neg(ct))]
+
+complex_p = standard_naryop(
+    "complex",
+    [(dtypes.float32, dtypes.float64)] * 2,
+    out_dtype=lambda a, b: dtypes.complex_dtype_for(a),
+)
+def_impl(complex_p, lambda x, y: np.asarray(x) + np.asarray(y) * np.asarray(1j, dtypes.complex_dtype_for(np.asarray(x).dtype)))
+deflinear_jvp(complex_p)
+
+
+def _complex_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
+    out: list[Any] = [None, None]
+    if is_undefined_primal(x):
+        out[0] = unbroadcast(x.aval, real(ct))
+    if is_undefined_primal(y):
+        out[1] = unbroadcast(y.aval, imag(neg(ct)))
+    return out
+
+
+transpose_rules[complex_p] = _complex_transpose
+
+conj_p = standard_unop(
+    "conj", (dtypes.float32, dtypes.float64, *COMPLEX), params={"input_dtype": Param(DTYPE)},
+    out_dtype=dtypes.complex_dtype_for,
+)
+def_impl(conj_p, lambda x, input_dtype: np.conj(np.asarray(x).astype(dtypes.complex_dtype_for(np.asarray(x).dtype))))
+deflinear_jvp(conj_p)
+transpose_rules[conj_p] = lambda ct, x, *, input_dtype: [
+    conj(ct) if dtypes.is_complex(input_dtype) else real(ct)
+]
+
+# --- binary arithmetic ----------------------------------------------------------------
+
+add_p = standard_naryop("add", [NUM, NUM])
+def_impl(add_p, binary_impl(np.add))
+
+
+def _add_jvp(primals: list[Any], tangents: list[Any]) -> tuple[Any, Any]:
+    x, y = primals
+    xdot, ydot = tangents
+    out = add(x, y)
+    shape = get_aval(out).shape
+    if type(xdot) is Zero:
+        return out, broadcast_to_shape(ydot, shape)
+    if type(ydot) is Zero:
+        return out, broadcast_to_shape(xdot, shape)
+    return out, add(xdot, ydot)
+
+
+jvp_rules[add_p] = _add_jvp
+
+
+def _add_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
+    return [
+        unbroadcast(x.aval, ct) if is_undefined_primal(x) else None,
+        unbroadcast(y.aval, ct) if is_undefined_primal(y) else None,
+    ]
+
+
+transpose_rules[add_p] = _add_transpose
+
+
+def add(x: Any, y: Any) -> Any:
+    return add_p.bind(x, y)
+
+
+sub_p = standard_naryop("sub", [NUM, NUM])
+def_impl(sub_p, binary_impl(np.subtract))
+
+
+def _sub_jvp(primals: list[Any], tangents: list[Any]) -> tuple[Any, Any]:
+    x, y = primals
+    xdot, ydot = tangents
+    out = sub(x, y)
+    shape = get_aval(out).shape
+    if type(xdot) is Zero:
+        return out, broadcast_to_shape(neg(ydot), shape)
+    if type(ydot) is Zero:
+        return out, broadcast_to_shape(xdot, shape)
+    return out, sub(xdot, ydot)
+
+
+jvp_rules[sub_p] = _sub_jvp
+transpose_rules[sub_p] = lambda ct, x, y: [
+    unbroadcast(x.aval, ct) if is_undefined_primal(x) else None,
+    unbroadcast(y.aval, neg(ct)) if is_undefined_primal(y) else None,
+]
+
+mul_p = standard_naryop("mul", [NUM, NUM], params={"out_dtype": Param(OPT_DTYPE, None)})
+def_impl(mul_p, binary_impl(np.multiply))
+defjvp(mul_p, lambda xdot, x, y, **_: mul(xdot, y), lambda ydot, x, y, **_: mul(x, ydot))
+
+
+def _mul_transpose(ct: Any, x: Any, y: Any, *, out_dtype: Any = None) -> list[Any]:
+    if is_undefined_primal(x) and is_undefined_primal(y):
+        raise PrimitiveError("FJ-PRIM-PARAM", "mul is not linear in both operands at once")
+    if is_undefined_primal(x):
+        return [unbroadcast(x.aval, mul(ct, y)), None]
+    return [None, unbroadcast(y.aval, mul(x, ct))]
+
+
+transpose_rules[mul_p] = _mul_transpose
+
+
+def _int_div(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """C (truncating) division with XLA's answers where C is undefined."""
+    safe = np.where(y == 0, np.ones((), y.dtype), y)
+    if dtypes.is_signed_int(x.dtype):
+        minus_one = safe == -1
+        safe = np.where(minus_one, np.ones((), y.dtype), safe)
+        q = np.floor_divide(x, safe)
+        q = np.where((q * safe != x) & ((x < 0) != (safe < 0)), q + 1, q)
+        q = np.where(minus_one, np.negative(x), q)  # INT_MIN / -1 wraps to INT_MIN
+        return np.where(y == 0, np.full((), -1, x.dtype), q).astype(x.dtype)
+    q = np.floor_divide(x, safe)
+    return np.where(y == 0, np.full((), np.iinfo(x.dtype).max, x.dtype), q).astype(x.dtype)
+
+
+def _div(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    if dtypes.is_integer(x.dtype):
+        return _int_div(x, y)
+    return np.true_divide(x, y)
+
+
+div_p = standard_naryop("div", [NUM, NUM])
+def_impl(div_p, binary_impl(_div))
+defjvp(div_p, lambda g, x, y: div(g, y), lambda g, x, y: mul(mul(neg(g), x), integer_pow(y, -2)))
+
+
+def _div_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
+    if is_undefined_primal(y):
+        raise PrimitiveError("FJ-PRIM-PARAM", "div is not linear in its divisor")
+    return [unbroadcast(x.aval, div(ct, y)), None]
+
+
+transpose_rules[div_p] = _div_transpose
+
+
+def _rem(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    if dtypes.is_integer(x.dtype):
+        safe = np.where(y == 0, np.ones((), y.dtype), y)
+        if dtypes.is_signed_int(x.dtype):
+            safe = np.where(safe == -1, np.ones((), y.dtype), safe)
+        r = np.fmod(x, safe)
+        return np.where(y == 0, x, r).astype(x.dtype)
+    return np.fmod(x, y)
+
+
+rem_p = standard_naryop("rem", [INT + FLOAT, INT + FLOAT])
+def_impl(rem_p, binary_impl(_rem))
+defjvp(
+    rem_p,
+    lambda g, x, y: broadcast_to_shape(g, np.broadcast_shapes(get_aval(x).shape, get_aval(y).shape)),
+    lambda g, x, y: mul(neg(g), mul(sign(div(x, y)), floor(abs(div(x, y))))),
+)
+
+
+def _pow_dtype(x: np.dtype, y: np.dtype) -> np.dtype:
+    if dtypes.is_inexact(x) and dtypes.is_integer(y):
+        return x
+    if x == y:
+        return x
+    raise PrimitiveError(
+        "FJ-PRIM-DTYPE",
+        "the first argument to pow must have an inexact dtype (float or complex), and the second "
+        "argument must have an inexact or integer dtype, and two inexact dtypes must match, "
+        f"but got {dtypes.name_of(x)} and {dtypes.name_of(y)}",
+    )
+
+
+def _pow(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    if dtypes.is_integer(y.dtype):
+        return np.power(x, y.astype(x.dtype))
+    return np.power(x, y)
+
+
+pow_p = standard_naryop("pow", [INEXACT, INT + INEXACT], out_dtype=_pow_dtype, require_same_dtypes=False)
+
+
+def _pow_impl(x: Any, y: Any) -> np.ndarray:
+    x, y = np.asarray(x), np.asarray(y)
+    if x.dtype in (dtypes.bfloat16, dtypes.float16):
+        with np.errstate(all="ignore"):
+            return _pow(x.astype(np.float32), y).astype(x.dtype)
+    with np.errstate(all="ignore"):
+        return _pow(x, y)
+
+
+def_impl(pow_p, _pow_impl)
+
+
+def _replace_zero(x: Any) -> Any:
+    return select_n(eq(x, const_like(x, 0)), x, const_like(x, 1))
+
+
+def _pow_jvp_lhs(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    from frankenjax_ref.primitives.conversion import convert_element_type
+
+    y_dtype = get_aval(y).dtype
+    x_dtype = get_aval(x).dtype
+    if dtypes.is_integer(y_dtype):
+        shape = np.broadcast_shapes(get_aval(x).shape, get_aval(y).shape)
+        yf = broadcast_to_shape(convert_element_type(y, x_dtype), shape)
+        xb = broadcast_to_shape(x, shape)
+        jac = select_n(eq(yf, const_like(yf, 0)), mul(_replace_zero(yf), pow_(xb, sub(yf, _one(yf)))), const_like(yf, 0))
+    else:
+        jac = mul(y, pow_(x, sub(y, _one(y))))
+    return mul(g, jac)
+
+
+def _pow_jvp_rhs(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    return mul(g, mul(log(_replace_zero(x)), ans))
+
+
+defjvp2(pow_p, _pow_jvp_lhs, _pow_jvp_rhs)
+
+
+def _max(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    if dtypes.is_inexact(x.dtype) and not dtypes.is_complex(x.dtype):
+        # -0.0 < +0.0, NaN propagates (XLA semantics)
+        pick_x = (x > y) | ((x == y) & ~np.signbit(x)) | np.isnan(x)
+        return np.where(pick_x, x, y)
+    return np.maximum(x, y)
+
+
+def _min(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    if dtypes.is_inexact(x.dtype) and not dtypes.is_complex(x.dtype):
+        pick_x = (x < y) | ((x == y) & np.signbit(x)) | np.isnan(x)
+        return np.where(pick_x, x, y)
+    return np.minimum(x, y)
+
+
+def _balanced_eq(x: Any, z: Any, y: Any) -> Any:
+    """1 where x == z (0.5 where y == z too): splits the derivative at ties, as JAX does."""
+    ones, zeros = const_like(z, 1), const_like(z, 0)
+    return div(select_n(eq(x, z), zeros, ones), select_n(eq(y, z), ones, const_like(z, 2)))
+
+
+maximum_impl = binary_impl(_max)
+minimum_impl = binary_impl(_min)
+max_p = standard_naryop("max", [ANY, ANY])
+def_impl(max_p, maximum_impl)
+defjvp2(max_p, lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)), lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)))
+
+min_p = standard_naryop("min", [ANY, ANY])
+def_impl(min_p, minimum_impl)
+defjvp2(min_p, lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)), lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)))
+
+atan2_p = standard_naryop("atan2", [INEXACT, INEXACT])
+def_impl(atan2_p, binary_impl(np.arctan2))
+defjvp(
+    atan2_p,
+    lambda g, x, y: mul(g, div(y, add(square(x), square(y)))),
+    lambda g, x, y: mul(g, div(neg(x), add(square(x), square(y)))),
+)
+
+# JAX defines no derivative for nextafter; neither does the reference (a
+# jvp through it fails with FJ-RULE-MISSING, as JAX fails with NotImplementedError).
+nextafter_p = standard_naryop("nextafter", [FLOAT, FLOAT])
+
+
+def _nextafter_impl(x: Any, y: Any) -> np.ndarray:
+    x, y = np.asarray(x), np.asarray(y)
+    return np.nextafter(x, y)  # ml_dtypes implements nextafter for bfloat16 natively
+
+
+def_impl(nextafter_p, _nextafter_impl)
+
+# --- add_any (declared in ad_util) gets its transform rules here -----------------------
+
+deflinear_jvp(add_any_p)
+defbroadcasting(add_any_p)
+transpose_rules[add_any_p] = lambda ct, x, y: [ct, ct]
+
+# --- lax functions ------------------------------------------------------------------------
+
+
+def sin(x: Any) -> Any:
+    return sin_p.bind(x)
+
+
+def cos(x: Any) -> Any:
+    return cos_p.bind(x)
+
+
+def tan(x: Any) -> Any:
+    return tan_p.bind(x)
+
+
+def asin(x: Any) -> Any:
+    return asin_p.bind(x)
+
+
+def acos(x: Any) -> Any:
+    return acos_p.bind(x)
+
+
+def atan(x: Any) -> Any:
+    return atan_p.bind(x)
+
+
+def sinh(x: Any) -> Any:
+    return sinh_p.bind(x)
+
+
+def cosh(x: Any) -> Any:
+    return cosh_p.bind(x)
+
+
+def tanh(x: Any) -> Any:
+    return tanh_p.bind(x)
+
+
+def asinh(x: Any) -> Any:
+    return asinh_p.bind(x)
+
+
+def acosh(x: Any) -> Any:
+    return acosh_p.bind(x)
+
+
+def atanh(x: Any) -> Any:
+    return atanh_p.bind(x)
+
+
+def exp(x: Any) -> Any:
+    return exp_p.bind(x)
+
+
+def exp2(x: Any) -> Any:
+    return exp2_p.bind(x)
+
+
+def log(x: Any) -> Any:
+    return log_p.bind(x)
+
+
+def log1p(x: Any) -> Any:
+    return log1p_p.bind(x)
+
+
+def expm1(x: Any) -> Any:
+    return expm1_p.bind(x)
+
+
+def logistic(x: Any) -> Any:
+    return logistic_p.bind(x)
+
+
+def sqrt(x: Any) -> Any:
+    return sqrt_p.bind(x)
+
+
+def rsqrt(x: Any) -> Any:
+    return rsqrt_p.bind(x)
+
+
+def cbrt(x: Any) -> Any:
+    return cbrt_p.bind(x)
+
+
+def abs(x: Any) -> Any:  # noqa: A001 - lax's name
+    return abs_p.bind(x)
+
+
+def sign(x: Any) -> Any:
+    return sign_p.bind(x)
+
+
+def floor(x: Any) -> Any:
+    return floor_p.bind(x)
+
+
+def ceil(x: Any) -> Any:
+    return ceil_p.bind(x)
+
+
+def round(x: Any, rounding_method: Any = "AWAY_FROM_ZERO") -> Any:  # noqa: A001 - lax's name
+    return round_p.bind(x, rounding_method=rounding_method)
+
+
+def is_finite(x: Any) -> Any:
+    return is_finite_p.bind(x)
+
+
+def square(x: Any) -> Any:
+    return square_p.bind(x)
+
+
+def integer_pow(x: Any, y: int) -> Any:
+    return integer_pow_p.bind(x, y=y)
+
+
+def real(x: Any) -> Any:
+    return real_p.bind(x)
+
+
+def imag(x: Any) -> Any:
+    return imag_p.bind(x)
+
+
+def complex_(x: Any, y: Any) -> Any:
+    return complex_p.bind(x, y)
+
+
+def conj(x: Any) -> Any:
+    return conj_p.bind(x, input_dtype=get_aval(x).dtype)
+
+
+def sub(x: Any, y: Any) -> Any:
+    return sub_p.bind(x, y)
+
+
+def mul(x: Any, y: Any) -> Any:
+    return mul_p.bind(x, y)
+
+
+def div(x: Any, y: Any) -> Any:
+    return div_p.bind(x, y)
+
+
+def rem(x: Any, y: Any) -> Any:
+    return rem_p.bind(x, y)
+
+
+def pow_(x: Any, y: Any) -> Any:
+    return pow_p.bind(x, y)
+
+
+def max_(x: Any, y: Any) -> Any:
+    return max_p.bind(x, y)
+
+
+def min_(x: Any, y: Any) -> Any:
+    return min_p.bind(x, y)
+
+
+def atan2(x: Any, y: Any) -> Any:
+    return atan2_p.bind(x, y)
+
+
+def nextafter(x: Any, y: Any) -> Any:
+    return nextafter_p.bind(x, y)
+
+
+def eq(x: Any, y: Any) -> Any:
+    from frankenjax_ref.primitives.logic import eq as _eq
+
+    return _eq(x, y)
+
+
+def select_n(which: Any, *cases: Any) -> Any:
+    from frankenjax_ref.primitives.logic import select_n as _select_n
+
+    return _select_n(which, *cases)
+

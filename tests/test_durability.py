@@ -137,6 +137,22 @@ def test_regenerate_with_fewer_shares_removes_stale_ones(project: Path) -> None:
     assert names == [MANIFEST_NAME, "share-000.fjs", "share-001.fjs", "share-002.fjs"]
 
 
+def test_failed_generate_leaves_no_sidecar_behind(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sidecar_module = importlib.import_module("harness.durability.sidecar")
+    artifact = make(project / "a.bin", os.urandom(100))
+
+    def grows_while_read(*args, **kwargs):
+        raise DurabilityError(codes.VERIFY, "artifact changed size while it was being encoded")
+
+    monkeypatch.setattr(sidecar_module, "encode_pass", grows_while_read)
+    with pytest.raises(DurabilityError):
+        generate_sidecar(artifact)
+    assert sorted(p.name for p in project.iterdir()) == ["a.bin"]
+    sidecar_dir(artifact).mkdir()
+    monkeypatch.undo()
+    assert pipeline(artifact).generated, "an empty sidecar directory counts as none"
+
+
 def test_generate_missing_artifact_and_unwritable_sidecar_are_typed(project: Path) -> None:
     with pytest.raises(DurabilityError) as caught:
         generate_sidecar(project / "absent")

@@ -60,7 +60,7 @@ def register(subparsers: Any) -> None:
 
     bench = actions.add_parser("bench", help="generate/scrub/repair throughput beside sha256")
     bench.add_argument("--size-mib", type=int, default=64, help="artifact size (default 64)")
-    bench.add_argument("--repeats", type=int, default=3, help="best of N runs (default 3)")
+    bench.add_argument("--repeats", type=int, default=5, help="best of N interleaved rounds (default 5)")
     bench.add_argument("--json", action="store_true", help="print JSON instead of a table")
     bench.set_defaults(run=_bench)
 

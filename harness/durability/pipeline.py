@@ -53,7 +53,7 @@ def pipeline(
     """Generate (if missing), scrub, and prove ``artifact`` (see module doc)."""
     directory = Path(sidecar) if sidecar is not None else sidecar_dir(artifact)
     generated = False
-    if regenerate or not directory.exists():
+    if regenerate or not directory.exists() or not any(directory.iterdir()):
         generate_sidecar(
             artifact,
             sidecar=directory,

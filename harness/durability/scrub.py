@@ -9,11 +9,11 @@ only shares this module calls intact.
 Speed: a naive scrub hashes the artifact and all m shares, 1 + m/k times the
 artifact (2.5x for k=4, m=6). Two things bring it near one SHA-256 pass:
 primary shares of a systematic code are compared with the artifact's blocks
-(memcmp) during the single artifact hash instead of being hashed, and the
-parity shares are hashed on other threads meanwhile (``hashlib`` releases the
-GIL on large buffers). When the artifact turns out damaged the comparisons
-prove nothing, and the primaries are hashed after all — the slow path is
-paid only when there is damage.
+(memcmp, several GB/s) instead of being hashed, and that comparison and the
+parity hashes run on other threads while the artifact is hashed (``hashlib``
+and file reads release the GIL). When the artifact turns out damaged the
+comparisons prove nothing, and the primaries are hashed after all — the slow
+path is paid only when there is damage.
 """
 
 from __future__ import annotations

@@ -396,8 +396,11 @@ def generate_sidecar(
     directory = Path(sidecar) if sidecar is not None else sidecar_dir(path)
     layout = plan_layout(path.stat().st_size, k, m, max_block_size)
     coder = get_codec(codec, k, m)
-    writers = {i: AtomicWriter(directory / share_name(i)) for i in range(m)}
+    created = not directory.exists()
+    writers: dict[int, AtomicWriter] = {}
     try:
+        for index in range(m):
+            writers[index] = AtomicWriter(directory / share_name(index))
         digest = encode_pass(path, layout, coder, writers)
         if digest.artifact_size != layout.artifact_size:
             raise DurabilityError(VERIFY, "artifact changed size while it was being encoded", where=str(path))
@@ -419,9 +422,14 @@ def generate_sidecar(
         for index, writer in writers.items():
             writer.write(manifest.trailer(index))
             writer.commit()
-    finally:
+    except BaseException:
         for writer in writers.values():
             writer.abort()
+        if created:
+            # Leave no empty sidecar behind: it would read as "sidecar lost".
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        raise
     write_json(directory / MANIFEST_NAME, manifest.to_json(), schema=SIDECAR_SCHEMA)
     for stale in _share_files(directory):
         stale_index = share_index_of(stale.name)

@@ -548,6 +548,7 @@ def test_cli_round_trip_and_exit_codes(project: Path, capsys: pytest.CaptureFixt
 
 def test_cli_refusals(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     artifact = make(project / "a.bin", os.urandom(64))
+    make(project / "b.bin", b"b")
     assert main(["durability", "generate", "--artifact", str(artifact), "--k", "5", "--m", "4"]) == 2
     assert "FJ-DUR-PARAMS" in capsys.readouterr().err
     assert main(["durability", "generate", "--artifact", str(artifact)]) == 0
@@ -564,6 +565,9 @@ def test_cli_refusals(project: Path, capsys: pytest.CaptureFixture[str]) -> None
         main(["durability", "scrub"])
     assert usage.value.code == 2 and "FJ-CLI-USAGE" in capsys.readouterr().err
     assert main(["durability"]) == 2
+    blocked = str(project / "b.bin" / "report.json")  # under a regular file: cannot be created
+    assert main(["durability", "scrub", "--artifact", str(project / "b.bin"), "--report", blocked]) == 2
+    assert "FJ-DUR-IO" in capsys.readouterr().err
 
 
 def test_cli_all(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

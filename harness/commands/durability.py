@@ -153,7 +153,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _scrub(args: argparse.Namespace) -> int:
-    from harness.atomicio import write_json
+    from harness.durability.scrub import write_report
 
     _usage(args)
     if args.all:
@@ -161,14 +161,14 @@ def _scrub(args: argparse.Namespace) -> int:
 
         summary = scrub_all(args.root)
         if args.report:
-            write_json(args.report, summary.to_json(), schema="frankenjax.durability-summary.v1")
+            write_report(args.report, summary.to_json(), "frankenjax.durability-summary.v1")
         _print_summary(summary, args.json)
         return EXIT_OK if summary.ok else EXIT_CHECK_FAILED
     from harness.durability import scrub
 
     report = scrub(args.artifact, sidecar=args.sidecar)
     if args.report:
-        write_json(args.report, report.to_json(), schema="frankenjax.scrub-report.v1")
+        write_report(args.report, report.to_json(), "frankenjax.scrub-report.v1")
     _print_report(report, args.json)
     return EXIT_OK if report.ok else EXIT_CHECK_FAILED
 
@@ -212,7 +212,7 @@ def _proof(args: argparse.Namespace) -> int:
 
 
 def _pipeline(args: argparse.Namespace) -> int:
-    from harness.atomicio import write_json
+    from harness.durability.scrub import write_report
 
     _usage(args)
     if args.all:
@@ -222,7 +222,7 @@ def _pipeline(args: argparse.Namespace) -> int:
             args.root, k=args.k, m=args.m, max_block_size=args.max_block_size, drop=args.drop, seed=args.seed
         )
         if args.report:
-            write_json(args.report, summary.to_json(), schema="frankenjax.durability-summary.v1")
+            write_report(args.report, summary.to_json(), "frankenjax.durability-summary.v1")
         _print_summary(summary, args.json)
         return EXIT_OK if summary.ok else EXIT_CHECK_FAILED
     from harness.durability import pipeline
@@ -239,7 +239,7 @@ def _pipeline(args: argparse.Namespace) -> int:
         regenerate=args.regenerate,
     )
     if args.report:
-        write_json(args.report, result.scrub.to_json(), schema="frankenjax.scrub-report.v1")
+        write_report(args.report, result.scrub.to_json(), "frankenjax.scrub-report.v1")
     if args.json:
         print_json(
             {

@@ -35,7 +35,8 @@ Public API (every function returns a dataclass, never prints, and raises
 
 Reports serialise with ``.to_json()`` to their schemas
 (``frankenjax.scrub-report.v1``, ``frankenjax.decode-proof.v1``,
-``frankenjax.durability-summary.v1``).
+``frankenjax.durability-summary.v1``); ``write_report(path, doc, schema)``
+writes one atomically, schema-checked.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ from harness.durability.errors import DurabilityError
 from harness.durability.pipeline import PipelineResult, pipeline
 from harness.durability.proof import DecodeProof, decode_proof, default_proof_path, write_proof
 from harness.durability.repair import RepairResult, repair
-from harness.durability.scrub import ArtifactState, ScrubReport, ShareState, scrub
+from harness.durability.scrub import ArtifactState, ScrubReport, ShareState, scrub, write_report
 from harness.durability.sidecar import (
     MANIFEST_NAME,
     SIDECAR_SUFFIX,
@@ -102,4 +103,5 @@ __all__ = [
     "scrub_all",
     "sidecar_dir",
     "write_proof",
+    "write_report",
 ]

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.atomicio import write_json
 from harness.durability.codec import get_codec
 from harness.durability.errors import MANIFEST, NO_SIDECAR, PARAMS, VERIFY, DurabilityError, typed_io
-from harness.durability.scrub import INTACT, verify_shares
+from harness.durability.scrub import INTACT, verify_shares, write_report
 from harness.durability.sidecar import (
     PROOF_NAME,
     SidecarManifest,
@@ -201,4 +200,4 @@ def default_proof_path(
 
 def write_proof(proof: DecodeProof, path: str | os.PathLike[str]) -> Path:
     """Write ``proof`` atomically, validated against its schema."""
-    return write_json(path, proof.to_json(), schema=PROOF_SCHEMA)
+    return write_report(path, proof.to_json(), PROOF_SCHEMA)

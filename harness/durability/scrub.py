@@ -400,3 +400,11 @@ def _run(jobs: list[Callable[[], T]], *, parallel: bool) -> list[T]:
     workers = min(len(jobs), os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fjh-scrub") as pool:
         return list(pool.map(lambda job: job(), jobs))
+
+
+@typed_io
+def write_report(path: str | os.PathLike[str], document: dict[str, Any], schema: str) -> Path:
+    """Write a report (scrub, summary, proof) atomically, schema-checked; IO errors typed."""
+    from harness.atomicio import write_json
+
+    return write_json(path, document, schema=schema)

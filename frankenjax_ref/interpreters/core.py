@@ -17,6 +17,7 @@ depth but one process runs one trace at a time.
 from __future__ import annotations
 
 import contextlib
+import gc
 import operator
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
@@ -83,10 +84,20 @@ def new_main(trace_type: type[Trace], global_data: Any = None) -> Iterator[MainT
     level = len(trace_stack)
     main = MainTrace(level, trace_type, global_data)
     trace_stack.append(main)
+    # While the outermost transform runs, pause the cyclic garbage collector:
+    # tracing allocates many long-lived objects (partial-eval recipes form
+    # reference cycles), and repeated full collections over that growing set
+    # make transform time grow faster than the program. Cycles are collected
+    # when the outermost transform finishes.
+    pause = level == 1 and gc.isenabled()
+    if pause:
+        gc.disable()
     try:
         yield main
     finally:
         trace_stack.pop()
+        if pause:
+            gc.enable()
 
 
 @contextlib.contextmanager

@@ -65,6 +65,13 @@ class JaxprEqnRecipe(NamedTuple):
     tracers_out: list[PartialEvalTracer]
 
 
+class _Released(NamedTuple):
+    """The recipe of a tracer whose equation is already in a built jaxpr."""
+
+
+_RELEASED = _Released()
+
+
 class PartialEvalTracer(Tracer):
     __slots__ = ("_trace", "pval", "recipe")
 
@@ -175,7 +182,8 @@ def tracers_to_jaxpr(
     processed: set[int] = set()
     eqns: list[Equation] = []
     in_ids = {id(t) for t in tracers_in}
-    for t in _toposort(tracers_out):
+    order = _toposort(tracers_out)
+    for t in order:
         recipe = t.recipe
         if isinstance(recipe, LambdaBindingRecipe):
             assert id(t) in in_ids, "an unknown input of the partial evaluation was not declared"
@@ -197,6 +205,12 @@ def tracers_to_jaxpr(
                 eqns.append(Equation(recipe.prim, inputs, tuple(outputs), plain, subs))
         else:  # pragma: no cover - every tracer has a recipe
             raise TypeError(f"unexpected recipe {recipe!r}")
+    # The recorded tracers form long chains and cycles (recipe -> outputs ->
+    # recipe); break them now that the jaxpr is built, so they are freed by
+    # reference counting in linear time instead of by deep, repeated GC passes.
+    for t in order:
+        if isinstance(t.recipe, JaxprEqnRecipe):
+            t.recipe = _RELEASED
     constvars = tuple(constvar_to_val)
     jaxpr = Jaxpr(
         constvars,

@@ -185,3 +185,11 @@ def test_print_escapes_lone_surrogates(tmp_path: Path, capsys: pytest.CaptureFix
     assert rc == 0 and "name=in\\ud800ner" in out
     rc, _, _ = run(capsys, "ir", "check", str(path))
     assert rc == 0
+
+
+def test_oversized_file_is_refused_before_reading(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "huge.json"
+    with open(path, "wb") as handle:
+        handle.truncate(ir.DEFAULT_LIMITS.max_bytes + 1)  # sparse: costs no disk
+    rc, _, err = run(capsys, "ir", "check", str(path))
+    assert rc == 2 and "[FJ-IR-LIMIT]" in err

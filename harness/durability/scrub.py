@@ -244,7 +244,8 @@ def _no_manifest_report(
     else:
         problems = (
             f"no valid manifest in {MANIFEST_NAME} or any share trailer ({manifest_detail}); "
-            "nothing can be verified or rebuilt",
+            "nothing can be verified or rebuilt; if the artifact is known good, "
+            f"run `fjh durability generate --artifact {names[0]}`",
         )
     return ScrubReport(
         artifact=names[0],

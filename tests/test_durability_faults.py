@@ -108,10 +108,11 @@ def _fault(m: int) -> st.SearchStrategy[Fault]:
 
 
 @st.composite
-def scenarios(draw: st.DrawFn, *, large: int = 6000) -> Scenario:
+def scenarios(draw: st.DrawFn, *, large: int = 6000, huge: bool = False) -> Scenario:
+    """A random trial; ``huge`` makes every artifact 4-9 MiB at the default block size."""
     k = draw(st.integers(1, 6))
     m = draw(st.integers(k, min(k + 4, 10)))
-    size_class = draw(st.sampled_from(SIZE_CLASSES))
+    size_class = "huge" if huge else draw(st.sampled_from(SIZE_CLASSES))
     size = {
         "zero": 0,
         "one": 1,
@@ -120,14 +121,16 @@ def scenarios(draw: st.DrawFn, *, large: int = 6000) -> Scenario:
         "k+1": k + 1,
         "small": draw(st.integers(2, 300)),
         "large": draw(st.integers(1000, large)),
+        "huge": draw(st.integers(4 << 20, 9 << 20)) if huge else 0,
     }[size_class]
     # Small block limits force many stripes, so multi-stripe layouts are
     # exercised without large files.
-    max_block = (
-        draw(st.sampled_from([1 << 20, 1 << 20, 97, 16, 5, 1]))
-        if size <= 2000
-        else draw(st.sampled_from([1 << 20, 256, 64]))
-    )
+    if huge:
+        max_block = 1 << 20
+    elif size <= 2000:
+        max_block = draw(st.sampled_from([1 << 20, 1 << 20, 97, 16, 5, 1]))
+    else:
+        max_block = draw(st.sampled_from([1 << 20, 256, 64]))
     faults = tuple(draw(st.lists(_fault(m), min_size=1, max_size=5)))
     return Scenario(
         k=k,
@@ -376,3 +379,25 @@ def test_fault_campaign(shard: int, tmp_path: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     write_json(out_dir / f"shard-{shard}.json", dict(sorted(totals.items())))
     print(f"\nshard {shard}: {dict(sorted(totals.items()))}")
+
+
+@pytest.mark.campaign
+@pytest.mark.timeout(3600)
+def test_fault_campaign_huge_artifacts(tmp_path: Path) -> None:
+    """Multi-stripe artifacts at the default block size (4-9 MiB), fewer trials."""
+    totals: Counter[str] = Counter()
+
+    @settings(
+        max_examples=int(os.environ.get("FJH_FAULT_CAMPAIGN_HUGE", "60")),
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(scenarios(huge=True))
+    def campaign(scenario: Scenario) -> None:
+        totals.update(run_trial(scenario))
+
+    campaign()
+    out_dir = Path(os.environ.get("FJH_FAULT_CAMPAIGN_OUT", str(tmp_path)))
+    write_json(out_dir / "shard-huge.json", dict(sorted(totals.items())))
+    print(f"\nhuge: {dict(sorted(totals.items()))}")

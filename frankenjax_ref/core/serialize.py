@@ -322,6 +322,10 @@ class _Decoder:
             raise IRError(
                 "FJ-IR-SCHEMA", f"primitive must be a string, got {_jtype(name)}", where=f"{path}.primitive"
             )
+        if len(name) > 256:
+            raise IRError(
+                "FJ-IR-UNKNOWN-PRIMITIVE", f"unknown primitive {name[:64]!r}...", where=f"{path}.primitive"
+            )
         try:
             prim = lookup(name)
         except IRError as exc:
@@ -352,11 +356,11 @@ class _Decoder:
                 out[key] = spec.type.decode(obj[key])
             except ParamError as exc:
                 raise IRError(
-                    "FJ-IR-PARAM", f"{prim.name}: param {key!r}: {exc}", where=f"{where}.{key}"
+                    "FJ-IR-PARAM", f"{prim.name}: param {key!r}: {str(exc)[:300]}", where=f"{where}.{key}"
                 ) from None
             except FJError as exc:
                 raise IRError(
-                    "FJ-IR-PARAM", f"{prim.name}: param {key!r}: {exc.message}", where=f"{where}.{key}"
+                    "FJ-IR-PARAM", f"{prim.name}: param {key!r}: {exc.message[:300]}", where=f"{where}.{key}"
                 ) from None
             except (TypeError, ValueError, OverflowError, KeyError, AttributeError) as exc:
                 raise IRError(

@@ -260,11 +260,11 @@ class _Validator:
                 spec.type.normalize(params[key])
             except ParamError as exc:
                 raise IRError(
-                    "FJ-IR-PARAM", f"{prim.name}: param {key!r}: {exc}", where=f"{where}.{key}"
+                    "FJ-IR-PARAM", f"{prim.name}: param {key!r}: {str(exc)[:300]}", where=f"{where}.{key}"
                 ) from None
             except FJError as exc:
                 raise IRError(
-                    "FJ-IR-PARAM", f"{prim.name}: param {key!r}: {exc.message}", where=f"{where}.{key}"
+                    "FJ-IR-PARAM", f"{prim.name}: param {key!r}: {exc.message[:300]}", where=f"{where}.{key}"
                 ) from None
 
     def abstract_eval(self, eqn: Equation, where: str) -> list[Any]:
@@ -288,7 +288,7 @@ class _Validator:
             out = abstract_eval(prim, in_avals, params)
         except FJError as exc:
             raise IRError(
-                "FJ-IR-TYPE-MISMATCH", f"{prim.name}: {exc.message}", where=where, hint=exc.hint
+                "FJ-IR-TYPE-MISMATCH", f"{prim.name}: {exc.message[:500]}", where=where, hint=exc.hint
             ) from None
         except RecursionError:
             raise IRError(

@@ -126,7 +126,19 @@ def choose(model: LossModel, posterior: Mapping[str, float]) -> tuple[str, dict[
 
 @dataclass
 class Ledger:
+    """An append-only list of decision records plus its own receipt.
+
+    The receipt (record count and head hash) is updated only by
+    :meth:`decide`, so :meth:`verify` also catches records dropped from the
+    end of ``records``, which the chain alone cannot.
+    """
+
     records: list[DecisionRecord] = field(default_factory=list)
+    receipt: tuple[int, str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.receipt is None:
+            self.receipt = (len(self.records), self.records[-1].hash if self.records else GENESIS)
 
     @property
     def head(self) -> str:
@@ -155,11 +167,23 @@ class Ledger:
         )
         record = DecisionRecord(**{**body.__dict__, "hash": record_hash(body.body())})
         self.records.append(record)
+        self.receipt = (len(self.records), record.hash)
         return record
 
     def verify(self, expected_head: str | None = None) -> int:
-        """Check the chain; raise FJ-LEDGER-TAMPERED at the first bad record. Returns the count."""
-        return verify_records(self.records, expected_head)
+        """Check the chain and the receipt; raise FJ-LEDGER-TAMPERED at the first problem.
+
+        Returns the number of records.
+        """
+        count = verify_records(self.records, expected_head)
+        assert self.receipt is not None
+        if (count, self.head) != self.receipt:
+            raise LedgerError(
+                "FJ-LEDGER-TAMPERED",
+                f"ledger has {count} records ending at {self.head[:12]}, its receipt says "
+                f"{self.receipt[0]} ending at {self.receipt[1][:12]}",
+            )
+        return count
 
     def to_jsonl(self) -> str:
         lines = [json.dumps({**r.body(), "hash": r.hash}, sort_keys=True, allow_nan=False) for r in self.records]
@@ -170,7 +194,7 @@ class Ledger:
     def from_jsonl(cls, text: str) -> Ledger:
         """Parse an export (typed errors for malformed lines); does not verify."""
         records, trailer = parse_jsonl(text)
-        ledger = cls(records)
+        ledger = cls(records, receipt=(trailer["count"], trailer["head"]))
         if trailer["count"] != len(records):
             raise LedgerError(
                 "FJ-LEDGER-TAMPERED", f"trailer says {trailer['count']} records, file has {len(records)}"

@@ -198,9 +198,10 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
         cts += [Zero(tangent_aval(a)) for a in out_avals[n_main:]]
         undefined = [UndefPrimal(tangent_aval(lin.in_avals[i])) for i in lin.diff_positions]
         diff_cts = backward_pass(lin.jaxpr, lin.consts, undefined, cts)
-        per_input = [zeros_like_aval(tangent_aval(a)) for a in lin.in_avals]
-        for i, c in zip(lin.diff_positions, diff_cts, strict=True):
-            per_input[i] = instantiate(c)
+        diff = dict(zip(lin.diff_positions, diff_cts, strict=True))
+        per_input = [
+            instantiate(diff[i]) if i in diff else zeros_like_aval(tangent_aval(a)) for i, a in enumerate(lin.in_avals)
+        ]
         return tuple(tree_unflatten(in_tree, per_input))
 
     return (outs, f_vjp, aux) if has_aux else (outs, f_vjp)

@@ -158,31 +158,81 @@ def print_program(path: str | os.PathLike[str], limits: Limits | None = None) ->
 
 @dataclass(frozen=True)
 class EvalResult:
-    """The outputs of running a program on arguments."""
+    """The outputs of running a program (under a transform stack, if one was given)."""
 
     program: str
     fingerprint: str
     values: list[Any] = field(repr=False)
+    stack: str | None = None
+    proof: dict[str, Any] | None = None
+    cache_key: str | None = None
 
     def outputs_json(self) -> dict[str, Any]:
-        """``{"outputs": [ARRAY, ...]}`` in the ``frankenjax.array.v1`` encoding."""
+        """``{"outputs": [ARRAY, ...]}`` (plus ``proof`` and ``cache_key`` under a stack)."""
         from frankenjax_ref import ir
 
-        return {"outputs": [ir.encode_array(v, where=f"outputs[{i}]") for i, v in enumerate(self.values)]}
+        doc: dict[str, Any] = {
+            "outputs": [ir.encode_array(v, where=f"outputs[{i}]") for i, v in enumerate(self.values)]
+        }
+        if self.stack is not None:
+            doc.update({"transform": self.stack, "proof": self.proof, "cache_key": self.cache_key})
+        return doc
+
+
+def parse_transform(text: str) -> list[Any]:
+    """A stack from ``--transform``: ``'vmap(grad)'``, ``'jit,vmap,grad'``, or a JSON list with params."""
+    import json
+
+    from frankenjax_ref import dispatch
+
+    stripped = text.strip()
+    if stripped.startswith("["):
+        try:
+            obj = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            from frankenjax_ref.errors import DispatchError
+
+            raise DispatchError("FJ-DISPATCH-PARSE", f"--transform is not valid JSON: {exc}") from None
+        return dispatch.stack_from_json(obj)
+    return dispatch.parse_stack(stripped)
 
 
 def run_program(
-    path: str | os.PathLike[str], args_path: str | os.PathLike[str], limits: Limits | None = None
+    path: str | os.PathLike[str],
+    args_path: str | os.PathLike[str],
+    limits: Limits | None = None,
+    *,
+    transform: str | None = None,
+    mode: str = "strict",
+    unknown_features: tuple[str, ...] = (),
 ) -> EvalResult:
-    """Evaluate the program in ``path`` on the arguments in ``args_path`` with the reference."""
-    from frankenjax_ref import ir
+    """Evaluate the program in ``path`` on the arguments in ``args_path`` with the reference.
+
+    With ``transform``, the stack is proved and run by :func:`frankenjax_ref.dispatch.run`
+    (the arguments are then those of the transformed function, e.g. primals and
+    tangents for ``jvp``), and the result carries the proof and the cache key.
+    """
+    import numpy as np
+
+    from frankenjax_ref import dispatch, ir
     from frankenjax_ref.interpreters.eval import check_args, eval_jaxpr
 
     closed = load_program(path, limits)
     args = load_args(args_path, limits)
-    try:
-        check_args(closed, args)
-    except IRError as exc:
-        raise _located(exc, args_path) from None
-    values = eval_jaxpr(closed, *args)
-    return EvalResult(program=os.fspath(path), fingerprint=ir.fingerprint(closed, check=False), values=values)
+    fp = ir.fingerprint(closed, check=False)
+    if transform is None:
+        try:
+            check_args(closed, args)
+        except IRError as exc:
+            raise _located(exc, args_path) from None
+        return EvalResult(program=os.fspath(path), fingerprint=fp, values=eval_jaxpr(closed, *args))
+    stack = parse_transform(transform)
+    result = dispatch.run(closed, stack, args, mode=mode, unknown_features=unknown_features)
+    return EvalResult(
+        program=os.fspath(path),
+        fingerprint=fp,
+        values=[np.asarray(v) for v in result.outputs],
+        stack=dispatch.stack_signature(stack),
+        proof=result.proof.to_json(),
+        cache_key=result.cache_key,
+    )

@@ -15,6 +15,17 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("file", help="a frankenjax.ir.v1 JSON file")
     parser.add_argument("--args", required=True, metavar="ARGS.json", help="a frankenjax.args.v1 file")
+    parser.add_argument(
+        "--transform",
+        metavar="STACK",
+        help="a transform stack, outermost first: 'vmap(grad)', 'jit,vmap,grad', or a JSON list "
+        '[{"transform": "vmap", "params": {"in_axes": 1}}, ...]; prints the proof and cache key too',
+    )
+    parser.add_argument("--mode", choices=["strict", "hardened"], default="strict", help="cache-key mode")
+    parser.add_argument(
+        "--unknown-feature", action="append", default=[], metavar="NAME",
+        help="declare an unknown compile feature (strict rejects it, hardened records it)",
+    )
     parser.set_defaults(run=_eval)
 
 
@@ -22,6 +33,9 @@ def _eval(args: argparse.Namespace) -> int:
     from harness.evaluate import run_program
     from harness.render import print_json
 
-    result = run_program(args.file, args.args)
+    result = run_program(
+        args.file, args.args, transform=args.transform, mode=args.mode,
+        unknown_features=tuple(args.unknown_feature),
+    )
     print_json(result.outputs_json())
     return 0

@@ -89,7 +89,9 @@ def _tuplify(x: Any) -> Any:
 def make_transform(name: str, params: Mapping[str, Any] | None = None) -> Transform:
     """A validated stack entry (unknown names and params are typed errors)."""
     if name not in PARAM_DEFAULTS:
-        raise DispatchError("FJ-DISPATCH-PARSE", f"unknown transform {name!r}", hint=f"known: {', '.join(KNOWN)}")
+        raise DispatchError(
+            "FJ-DISPATCH-PARSE", f"unknown transform {name!r}", hint=f"known: {', '.join(KNOWN)}"
+        )
     given = dict(params or {})
     unknown = sorted(set(given) - set(PARAM_DEFAULTS[name]))
     if unknown:
@@ -106,7 +108,9 @@ def _check_param(name: str, key: str, value: Any) -> None:
 
     if key == "argnums":
         ok = (isinstance(value, int) and not isinstance(value, bool)) or (
-            isinstance(value, tuple) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            isinstance(value, tuple)
+            and value
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
         )
     else:  # in_axes / out_axes: an axis, or a tuple of axes
         ok = is_axis(value) or (isinstance(value, tuple) and all(is_axis(v) for v in value))
@@ -136,7 +140,7 @@ def parse_stack(text: str) -> list[Transform]:
             if not m:
                 raise DispatchError("FJ-DISPATCH-PARSE", f"cannot parse transform stack {text!r}")
             name = m.group(0)
-            rest = rest[m.end():]
+            rest = rest[m.end() :]
             if name == "f" and not rest.strip(")"):
                 break
             names.append(name)
@@ -270,8 +274,15 @@ def reference_api() -> Any:
     from frankenjax_ref import api
 
     return SimpleNamespace(
-        jit=api.jit, grad=api.grad, value_and_grad=api.value_and_grad, vmap=api.vmap, jvp=api.jvp,
-        vjp=api.vjp, jacfwd=api.jacfwd, jacrev=api.jacrev, hessian=api.hessian,
+        jit=api.jit,
+        grad=api.grad,
+        value_and_grad=api.value_and_grad,
+        vmap=api.vmap,
+        jvp=api.jvp,
+        vjp=api.vjp,
+        jacfwd=api.jacfwd,
+        jacrev=api.jacrev,
+        hessian=api.hessian,
     )
 
 
@@ -329,7 +340,8 @@ class _LayerLog:
             self.active.pop()
             if level not in self.signatures:
                 self.signatures[level] = (
-                    _describe([get_aval(a) for a in args]), _describe([get_aval(o) for o in outs])
+                    _describe([get_aval(a) for a in args]),
+                    _describe([get_aval(o) for o in outs]),
                 )
             return outs
 
@@ -378,12 +390,21 @@ def build_proof(closed: Any, stack: Sequence[Transform], args: Sequence[Any]) ->
         params = _jsonable(dict(t.params))
         payload = json.dumps([index, t.name, params, in_sig, inner_out, out_sig], sort_keys=True)
         evidence.append(
-            Evidence(index, t.name, params, f"{in_sig} -> {inner_out}", f"{log.signatures[level][0]} -> {out_sig}",
-                     hashlib.sha256(payload.encode()).hexdigest())
+            Evidence(
+                index,
+                t.name,
+                params,
+                f"{in_sig} -> {inner_out}",
+                f"{log.signatures[level][0]} -> {out_sig}",
+                hashlib.sha256(payload.encode()).hexdigest(),
+            )
         )
     evidence.reverse()  # outermost first, like the stack
     proof = CompositionProof(
-        stack_signature(stack), stack_to_json(stack), stack_hash(stack), evidence,
+        stack_signature(stack),
+        stack_to_json(stack),
+        stack_hash(stack),
+        evidence,
         _describe([get_aval(a) for a in args]),
     )
     check_proof(proof, stack)
@@ -427,7 +448,7 @@ def run(
     compile_options: Mapping[str, Any] | None = None,
     unknown_features: Sequence[str] = (),
 ) -> DispatchResult:
-    """Prove ``stack`` over ``closed``, record the decision, run it, and return outputs, proof and cache key."""
+    """Prove ``stack`` over ``closed``, record the decision, run it; return outputs, proof, cache key."""
     from frankenjax_ref import cache, ledger
 
     if isinstance(stack, str):
@@ -435,19 +456,25 @@ def run(
     if backend != "cpu":
         raise DispatchError("FJ-DISPATCH-MODE", f"unknown backend {backend!r}; the reference runs on 'cpu'")
     key = cache.cache_key(
-        mode=mode, backend=backend, closed=closed, stack=stack,
-        compile_options=compile_options or {}, unknown_features=unknown_features,
+        mode=mode,
+        backend=backend,
+        closed=closed,
+        stack=stack,
+        compile_options=compile_options or {},
+        unknown_features=unknown_features,
     )
     try:
         proof = build_proof(closed, stack, args)
     except DispatchError as exc:
         ledger.default_ledger().decide(
-            "dispatch", {"proof_valid": 0.0, "proof_invalid": 1.0},
+            "dispatch",
+            {"proof_valid": 0.0, "proof_invalid": 1.0},
             {"stack": stack_signature(stack), "error": exc.message},
         )
         raise
     ledger.default_ledger().decide(
-        "dispatch", {"proof_valid": 1.0, "proof_invalid": 0.0},
+        "dispatch",
+        {"proof_valid": 1.0, "proof_invalid": 0.0},
         {"stack": proof.signature, "stack_hash": proof.stack_hash, "cache_key": key.hex},
     )
     fn = apply_stack(reference_api(), stack, program_function(closed), len(closed.jaxpr.invars))

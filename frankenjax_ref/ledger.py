@@ -54,8 +54,10 @@ DEFAULT_LOSSES: dict[str, LossModel] = {
     "jit_cache": LossModel(
         ("retrace", "reuse_cached"),
         ("signature_match", "signature_mismatch"),
-        {"retrace": {"signature_match": 1.0, "signature_mismatch": 1.0},
-         "reuse_cached": {"signature_match": 0.0, "signature_mismatch": 100.0}},
+        {
+            "retrace": {"signature_match": 1.0, "signature_mismatch": 1.0},
+            "reuse_cached": {"signature_match": 0.0, "signature_mismatch": 100.0},
+        },
     ),
     # cache keys: an unknown compile feature may change semantics ("breaking")
     # or not ("benign"). Rejecting a benign feature fails a run (loss 1);
@@ -63,15 +65,19 @@ DEFAULT_LOSSES: dict[str, LossModel] = {
     "unknown_feature": LossModel(
         ("reject", "accept_and_record"),
         ("feature_breaking", "feature_benign"),
-        {"reject": {"feature_breaking": 0.0, "feature_benign": 1.0},
-         "accept_and_record": {"feature_breaking": 20.0, "feature_benign": 0.0}},
+        {
+            "reject": {"feature_breaking": 0.0, "feature_benign": 1.0},
+            "accept_and_record": {"feature_breaking": 20.0, "feature_benign": 0.0},
+        },
     ),
     # dispatch: run a transform stack whose composition proof checked, or refuse.
     "dispatch": LossModel(
         ("refuse", "run"),
         ("proof_valid", "proof_invalid"),
-        {"refuse": {"proof_valid": 1.0, "proof_invalid": 0.0},
-         "run": {"proof_valid": 0.0, "proof_invalid": 50.0}},
+        {
+            "refuse": {"proof_valid": 1.0, "proof_invalid": 0.0},
+            "run": {"proof_valid": 0.0, "proof_invalid": 50.0},
+        },
     ),
 }
 
@@ -105,7 +111,9 @@ def record_hash(body: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(body)).hexdigest()
 
 
-def choose(model: LossModel, posterior: Mapping[str, float]) -> tuple[str, dict[str, float], dict[str, float], bool]:
+def choose(
+    model: LossModel, posterior: Mapping[str, float]
+) -> tuple[str, dict[str, float], dict[str, float], bool]:
     """Apply the decision rule; returns (action, expected losses, posterior used, fell back to uniform)."""
     for a in model.actions:
         for s in model.states:
@@ -145,7 +153,11 @@ class Ledger:
         return self.records[-1].hash if self.records else GENESIS
 
     def decide(
-        self, kind: str, posterior: Mapping[str, float], evidence: Mapping[str, Any], model: LossModel | None = None
+        self,
+        kind: str,
+        posterior: Mapping[str, float],
+        evidence: Mapping[str, Any],
+        model: LossModel | None = None,
     ) -> DecisionRecord:
         """Choose an action by expected loss, append the record, return it."""
         model = model or DEFAULT_LOSSES[kind]
@@ -186,7 +198,9 @@ class Ledger:
         return count
 
     def to_jsonl(self) -> str:
-        lines = [json.dumps({**r.body(), "hash": r.hash}, sort_keys=True, allow_nan=False) for r in self.records]
+        lines = [
+            json.dumps({**r.body(), "hash": r.hash}, sort_keys=True, allow_nan=False) for r in self.records
+        ]
         trailer = {"schema": SCHEMA, "trailer": True, "count": len(self.records), "head": self.head}
         return "".join(line + "\n" for line in [*lines, json.dumps(trailer, sort_keys=True)])
 
@@ -208,20 +222,37 @@ def verify_records(records: Sequence[DecisionRecord], expected_head: str | None 
     prev = GENESIS
     for i, r in enumerate(records):
         if r.seq != i:
-            raise LedgerError("FJ-LEDGER-TAMPERED", f"record {i} has sequence number {r.seq}", where=f"record {i}")
+            raise LedgerError(
+                "FJ-LEDGER-TAMPERED", f"record {i} has sequence number {r.seq}", where=f"record {i}"
+            )
         if r.prev_hash != prev:
-            raise LedgerError("FJ-LEDGER-TAMPERED", "chain broken: prev_hash does not match", where=f"record {i}")
+            raise LedgerError(
+                "FJ-LEDGER-TAMPERED", "chain broken: prev_hash does not match", where=f"record {i}"
+            )
         if record_hash(r.body()) != r.hash:
-            raise LedgerError("FJ-LEDGER-TAMPERED", "record content does not match its hash", where=f"record {i}")
+            raise LedgerError(
+                "FJ-LEDGER-TAMPERED", "record content does not match its hash", where=f"record {i}"
+            )
         prev = r.hash
     if expected_head is not None and prev != expected_head:
-        raise LedgerError("FJ-LEDGER-TAMPERED", f"head {prev} does not match the expected receipt {expected_head}")
+        raise LedgerError(
+            "FJ-LEDGER-TAMPERED", f"head {prev} does not match the expected receipt {expected_head}"
+        )
     return len(records)
 
 
 _FIELDS = {
-    "seq": int, "kind": str, "action": str, "alternatives": list, "loss_matrix": dict, "posterior": dict,
-    "expected_losses": dict, "evidence": dict, "timestamp": str, "prev_hash": str, "hash": str,
+    "seq": int,
+    "kind": str,
+    "action": str,
+    "alternatives": list,
+    "loss_matrix": dict,
+    "posterior": dict,
+    "expected_losses": dict,
+    "evidence": dict,
+    "timestamp": str,
+    "prev_hash": str,
+    "hash": str,
 }
 
 
@@ -233,17 +264,27 @@ def parse_jsonl(text: str) -> tuple[list[DecisionRecord], dict[str, Any]]:
     for n, line in enumerate(lines[:-1], start=1):
         obj = _json_line(line, n)
         if set(obj) != set(_FIELDS):
-            raise LedgerError("FJ-LEDGER-FORMAT", f"record fields {sorted(obj)} are not {sorted(_FIELDS)}", where=f"line {n}")
+            raise LedgerError(
+                "FJ-LEDGER-FORMAT",
+                f"record fields {sorted(obj)} are not {sorted(_FIELDS)}",
+                where=f"line {n}",
+            )
         for key, typ in _FIELDS.items():
             if not isinstance(obj[key], typ) or (typ is int and isinstance(obj[key], bool)):
-                raise LedgerError("FJ-LEDGER-FORMAT", f"field {key!r} must be {typ.__name__}", where=f"line {n}")
+                raise LedgerError(
+                    "FJ-LEDGER-FORMAT", f"field {key!r} must be {typ.__name__}", where=f"line {n}"
+                )
         obj["alternatives"] = tuple(obj["alternatives"])
         records.append(DecisionRecord(**obj))
     trailer = _json_line(lines[-1], len(lines))
-    if trailer.get("trailer") is not True or not isinstance(trailer.get("count"), int) or not isinstance(
-        trailer.get("head"), str
+    if (
+        trailer.get("trailer") is not True
+        or not isinstance(trailer.get("count"), int)
+        or not isinstance(trailer.get("head"), str)
     ):
-        raise LedgerError("FJ-LEDGER-FORMAT", "the last line must be the trailer {count, head}", where=f"line {len(lines)}")
+        raise LedgerError(
+            "FJ-LEDGER-FORMAT", "the last line must be the trailer {count, head}", where=f"line {len(lines)}"
+        )
     return records, trailer
 
 
@@ -279,8 +320,10 @@ def using(ledger: Ledger) -> Iterator[Ledger]:
 
 def record_jit_cache(name: str, *, hit: bool, cacheable: bool, signature: str) -> DecisionRecord:
     """jit found (or did not find) a staged program for this exact signature."""
-    posterior = {"signature_match": 1.0, "signature_mismatch": 0.0} if hit else {
-        "signature_match": 0.0, "signature_mismatch": 1.0
-    }
+    posterior = (
+        {"signature_match": 1.0, "signature_mismatch": 0.0}
+        if hit
+        else {"signature_match": 0.0, "signature_mismatch": 1.0}
+    )
     evidence = {"function": name, "signature": signature, "cache_hit": hit, "cacheable": cacheable}
     return _default.decide("jit_cache", posterior, evidence)

@@ -118,8 +118,13 @@ def summary_document(result: JobResult) -> dict[str, Any]:
         "fjh_version": __version__,
         "python": platform.python_version(),
         "steps": [
-            {"name": s.name, "status": s.status, "seconds": round(s.seconds, 3), "figures": s.figures,
-             "detail": s.detail if s.status != "pass" else ""}
+            {
+                "name": s.name,
+                "status": s.status,
+                "seconds": round(s.seconds, 3),
+                "figures": s.figures,
+                "detail": s.detail if s.status != "pass" else "",
+            }
             for s in result.steps
         ],
     }

@@ -34,7 +34,7 @@ from frankenjax_ref import lax
 def chain(n: int) -> Callable[[Any], Any]:
     def f(x: Any) -> Any:
         y = x
-        for i in range(n // 3):
+        for _ in range(n // 3):
             y = lax.sin(y)
             y = lax.mul(y, np.float64(1.0001))
             y = lax.add(y, x)
@@ -55,10 +55,14 @@ def best_of(fn: Callable[[], Any], repeat: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--max-ratio", type=float, default=12.0, help="fail if time grows faster than this per 10x")
+    parser.add_argument(
+        "--max-ratio", type=float, default=12.0, help="fail if time grows faster than this per 10x"
+    )
     args = parser.parse_args(argv)
     sys.setrecursionlimit(10000)
     x = np.linspace(0.1, 0.9, 8)
@@ -70,10 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         prog = lambda v, c=closed: fj.eval_jaxpr(c, v)[0]  # noqa: E731
         cases = {
             "trace (make_jaxpr)": lambda n=n: fj.make_jaxpr(chain(n))(x),
-            "grad": lambda: fj.make_jaxpr(fj.grad(prog))(x),
-            "vmap": lambda: fj.make_jaxpr(fj.vmap(prog))(np.ones((4, 8))),
-            "jit(grad)": lambda: fj.make_jaxpr(fj.jit(fj.grad(prog)))(x),
-            "grad, executed": lambda: fj.grad(prog)(x),
+            "grad": lambda prog=prog: fj.make_jaxpr(fj.grad(prog))(x),
+            "vmap": lambda prog=prog: fj.make_jaxpr(fj.vmap(prog))(np.ones((4, 8))),
+            "jit(grad)": lambda prog=prog: fj.make_jaxpr(fj.jit(fj.grad(prog)))(x),
+            "grad, executed": lambda prog=prog: fj.grad(prog)(x),
             "numpy eager chain": lambda n=n: _numpy_chain(x, n),
         }
         for name, fn in cases.items():
@@ -84,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     worst = 0.0
     for name, times in rows.items():
         ratios = [
-            f"{times[i + 1] / times[i]:.2f}x / {args.sizes[i + 1] / args.sizes[i]:.0f}x" for i in range(len(times) - 1)
+            f"{times[i + 1] / times[i]:.2f}x / {args.sizes[i + 1] / args.sizes[i]:.0f}x"
+            for i in range(len(times) - 1)
         ]
         print(f"{name:<22}" + "".join(f"{t * 1e3:>10.1f}ms" for t in times) + "   " + ", ".join(ratios))
         if name != "numpy eager chain":

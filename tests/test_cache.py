@@ -39,7 +39,11 @@ def test_keys_are_stable_across_processes_and_hash_seeds() -> None:
     for seed in ("0", "1", "12345", "random"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
         out = subprocess.run(
-            [sys.executable, "-c", _SCRIPT, json.dumps(BASE)], env=env, capture_output=True, text=True, check=True
+            [sys.executable, "-c", _SCRIPT, json.dumps(BASE)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         assert out.stdout.strip() == expected
 
@@ -50,7 +54,11 @@ def test_dict_order_does_not_matter() -> None:
 
 
 _values = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False), st.text(max_size=8),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False),
+    st.text(max_size=8),
     st.lists(st.integers(0, 3), max_size=3),
 )
 
@@ -84,7 +92,9 @@ def _program():  # type: ignore[no-untyped-def]
 
 def test_strict_rejects_unknown_features_by_name() -> None:
     with ledger.using(ledger.Ledger()) as led, pytest.raises(CacheError) as exc:
-        cache.cache_key(mode="strict", backend="cpu", closed=_program(), unknown_features=["xla_fancy", "gpu_magic"])
+        cache.cache_key(
+            mode="strict", backend="cpu", closed=_program(), unknown_features=["xla_fancy", "gpu_magic"]
+        )
     assert exc.value.code == "FJ-CACHE-UNKNOWN-FEATURE"
     assert "gpu_magic" in exc.value.message and "xla_fancy" in exc.value.message
     assert [r.action for r in led.records] == ["reject"]
@@ -94,7 +104,9 @@ def test_hardened_accepts_folds_into_key_and_records() -> None:
     closed = _program()
     with ledger.using(ledger.Ledger()) as led:
         plain = cache.cache_key(mode="hardened", backend="cpu", closed=closed)
-        with_feature = cache.cache_key(mode="hardened", backend="cpu", closed=closed, unknown_features=["xla_fancy"])
+        with_feature = cache.cache_key(
+            mode="hardened", backend="cpu", closed=closed, unknown_features=["xla_fancy"]
+        )
     assert plain.hex != with_feature.hex
     assert with_feature.fields["unknown_features"] == ["xla_fancy"]
     assert [r.action for r in led.records] == ["accept_and_record"]

@@ -31,7 +31,10 @@ def _outputs(capsys: pytest.CaptureFixture[str]) -> dict:  # type: ignore[type-a
     return json.loads(capsys.readouterr().out)
 
 
-@pytest.mark.parametrize("spelling", ["vmap(grad)", "vmap,grad", '[{"transform": "vmap", "params": {"in_axes": 0}}, {"transform": "grad"}]'])
+@pytest.mark.parametrize(
+    "spelling",
+    ["vmap(grad)", "vmap,grad", '[{"transform": "vmap", "params": {"in_axes": 0}}, {"transform": "grad"}]'],
+)
 def test_vmap_grad_matches_jax(files, capsys, spelling: str) -> None:  # type: ignore[no-untyped-def]
     prog, args = files
     assert main(["eval", str(prog), "--args", str(args), "--transform", spelling]) == 0
@@ -57,9 +60,39 @@ def test_rejected_stack_and_features_exit_2_with_codes(files, capsys) -> None:  
     prog, args = files
     assert main(["eval", str(prog), "--args", str(args), "--transform", "grad(vmap)"]) == 2
     assert "FJ-DISPATCH-PROOF" in capsys.readouterr().err
-    assert main(["eval", str(prog), "--args", str(args), "--transform", "vmap(grad", ]) == 2
+    assert (
+        main(
+            [
+                "eval",
+                str(prog),
+                "--args",
+                str(args),
+                "--transform",
+                "vmap(grad",
+            ]
+        )
+        == 2
+    )
     assert "FJ-DISPATCH-PARSE" in capsys.readouterr().err
-    assert main(["eval", str(prog), "--args", str(args), "--transform", "vmap(grad)", "--unknown-feature", "x"]) == 2
+    assert (
+        main(["eval", str(prog), "--args", str(args), "--transform", "vmap(grad)", "--unknown-feature", "x"])
+        == 2
+    )
     assert "FJ-CACHE-UNKNOWN-FEATURE" in capsys.readouterr().err
-    assert main(["eval", str(prog), "--args", str(args), "--transform", "vmap(grad)", "--mode", "hardened",
-                 "--unknown-feature", "x"]) == 0
+    assert (
+        main(
+            [
+                "eval",
+                str(prog),
+                "--args",
+                str(args),
+                "--transform",
+                "vmap(grad)",
+                "--mode",
+                "hardened",
+                "--unknown-feature",
+                "x",
+            ]
+        )
+        == 0
+    )

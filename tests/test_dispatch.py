@@ -23,8 +23,6 @@ def vector_program():  # type: ignore[no-untyped-def]
     return fj.make_jaxpr(lambda x: fnp.sum(fnp.tanh(x) * x))(np.ones(3))
 
 
-
-
 JAX_SCALAR = lambda x: [jnp.sin(x) * x]  # noqa: E731
 JAX_VECTOR = lambda x: [jnp.sum(jnp.tanh(x) * x)]  # noqa: E731
 
@@ -54,8 +52,14 @@ def test_bad_stacks_are_parse_errors(text: str) -> None:
 
 @pytest.mark.parametrize(
     "obj",
-    [{"transform": "jit"}, [{"transform": "grad", "params": {"argnum": 0}}], [{"transform": "vmap", "params": {"in_axes": "x"}}],
-     [{"transform": "grad", "params": {"argnums": True}}], [{"params": {}}], [{"transform": "jit", "extra": 1}]],
+    [
+        {"transform": "jit"},
+        [{"transform": "grad", "params": {"argnum": 0}}],
+        [{"transform": "vmap", "params": {"in_axes": "x"}}],
+        [{"transform": "grad", "params": {"argnums": True}}],
+        [{"params": {}}],
+        [{"transform": "jit", "extra": 1}],
+    ],
 )
 def test_bad_json_stacks(obj: object) -> None:
     with pytest.raises(DispatchError) as exc:
@@ -132,12 +136,20 @@ def test_proof_evidence_is_bound_and_checked() -> None:
     assert proof.evidence[0].out_signature == "(f64[2,3]) -> (f64[2,3])"
     assert proof.signature == "vmap(grad(f))" and proof.stack_hash == dispatch.stack_hash(stack)
     # tampering with the proof or presenting it for another stack fails the checks
-    swapped = dispatch.CompositionProof(proof.signature, proof.stack, proof.stack_hash, proof.evidence[::-1], proof.program_signature)
+    swapped = dispatch.CompositionProof(
+        proof.signature, proof.stack, proof.stack_hash, proof.evidence[::-1], proof.program_signature
+    )
     for bad, other in [(swapped, stack), (proof, dispatch.parse_stack("grad(vmap)")), (proof, stack[:1])]:
         with pytest.raises(DispatchError) as exc:
             dispatch.check_proof(bad, other)
         assert exc.value.code == "FJ-DISPATCH-PROOF"
-    dup = dispatch.CompositionProof(proof.signature, proof.stack, proof.stack_hash, [proof.evidence[0], dispatch.Evidence(1, "grad", {}, "", "", proof.evidence[0].evidence_id)], proof.program_signature)
+    dup = dispatch.CompositionProof(
+        proof.signature,
+        proof.stack,
+        proof.stack_hash,
+        [proof.evidence[0], dispatch.Evidence(1, "grad", {}, "", "", proof.evidence[0].evidence_id)],
+        proof.program_signature,
+    )
     with pytest.raises(DispatchError, match="duplicate"):
         dispatch.check_proof(dup, stack)
 
@@ -160,5 +172,7 @@ def test_dispatch_decisions_are_in_the_ledger() -> None:
 
 def test_stack_depth_limit() -> None:
     with pytest.raises(DispatchError) as exc:
-        dispatch.build_proof(scalar_program(), dispatch.parse_stack(",".join(["jit"] * 17)), [np.float64(1.0)])
+        dispatch.build_proof(
+            scalar_program(), dispatch.parse_stack(",".join(["jit"] * 17)), [np.float64(1.0)]
+        )
     assert exc.value.code == "FJ-DISPATCH-PROOF"

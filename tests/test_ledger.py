@@ -13,7 +13,9 @@ from frankenjax_ref import ledger as L
 from frankenjax_ref.errors import LedgerError
 from harness.cli import main
 
-TWO_BY_TWO = L.LossModel(("safe", "bold"), ("good", "bad"), {"safe": {"good": 1.0, "bad": 1.0}, "bold": {"good": 0.0, "bad": 10.0}})
+TWO_BY_TWO = L.LossModel(
+    ("safe", "bold"), ("good", "bad"), {"safe": {"good": 1.0, "bad": 1.0}, "bold": {"good": 0.0, "bad": 10.0}}
+)
 
 
 def test_choose_minimizes_expected_loss() -> None:
@@ -30,7 +32,14 @@ def test_ties_go_to_the_first_listed_action() -> None:
 
 
 @pytest.mark.parametrize(
-    "posterior", [{"good": math.nan, "bad": 0.5}, {"good": math.inf, "bad": 1.0}, {"good": -1.0, "bad": 2.0}, {"good": 0.0, "bad": 0.0}, {}]
+    "posterior",
+    [
+        {"good": math.nan, "bad": 0.5},
+        {"good": math.inf, "bad": 1.0},
+        {"good": -1.0, "bad": 2.0},
+        {"good": 0.0, "bad": 0.0},
+        {},
+    ],
 )
 def test_unusable_posteriors_fall_back_to_uniform_and_say_so(posterior: dict[str, float]) -> None:
     ledger = L.Ledger()
@@ -55,7 +64,9 @@ def test_posterior_is_normalized() -> None:
 def _ledger(n: int) -> L.Ledger:
     ledger = L.Ledger()
     for i in range(n):
-        ledger.decide("jit_cache", {"signature_match": float(i % 2), "signature_mismatch": float(1 - i % 2)}, {"i": i})
+        ledger.decide(
+            "jit_cache", {"signature_match": float(i % 2), "signature_mismatch": float(1 - i % 2)}, {"i": i}
+        )
     return ledger
 
 
@@ -63,7 +74,7 @@ def test_records_are_chained_and_verify() -> None:
     ledger = _ledger(5)
     assert ledger.verify() == 5
     assert ledger.records[0].prev_hash == L.GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(ledger.records, ledger.records[1:]))
+    assert all(b.prev_hash == a.hash for a, b in zip(ledger.records, ledger.records[1:], strict=False))
     assert ledger.verify(expected_head=ledger.head) == 5
     with pytest.raises(LedgerError):
         ledger.verify(expected_head="f" * 64)
@@ -78,8 +89,13 @@ def test_any_edit_drop_or_reorder_is_detected(n: int, data: st.DataObject) -> No
     i = data.draw(st.integers(0, n - 1))
     if kind == "edit":
         field = data.draw(st.sampled_from(["action", "kind", "timestamp", "evidence", "posterior"]))
-        value = {"action": "reuse_cached!", "kind": "other", "timestamp": "1970-01-01T00:00:00Z",
-                 "evidence": {"forged": True}, "posterior": {"signature_match": 0.3}}[field]
+        value = {
+            "action": "reuse_cached!",
+            "kind": "other",
+            "timestamp": "1970-01-01T00:00:00Z",
+            "evidence": {"forged": True},
+            "posterior": {"signature_match": 0.3},
+        }[field]
         records[i] = L.DecisionRecord(**{**records[i].__dict__, field: value})
     elif kind == "drop":
         del records[i]
@@ -107,8 +123,13 @@ def test_jsonl_round_trip() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "not json\n", '{"trailer": true, "count": 0}\n', '[1, 2]\n{"trailer": true, "count": 1, "head": "x"}\n',
-     '{"seq": 0}\n{"trailer": true, "count": 1, "head": "x"}\n'],
+    [
+        "",
+        "not json\n",
+        '{"trailer": true, "count": 0}\n',
+        '[1, 2]\n{"trailer": true, "count": 1, "head": "x"}\n',
+        '{"seq": 0}\n{"trailer": true, "count": 1, "head": "x"}\n',
+    ],
 )
 def test_malformed_exports_are_format_errors(text: str) -> None:
     with pytest.raises(LedgerError) as exc:

@@ -59,6 +59,7 @@ _SHORT = {
     "float0": "float0",
 }
 
+
 def name_of(dtype: np.dtype) -> str:
     """The canonical name of a dtype, as used in the IR and fixtures."""
     if dtype == float0:
@@ -209,12 +210,11 @@ def _upper_bounds() -> dict[_Node, frozenset[_Node]]:
     changed = True
     while changed:
         changed = False
-        for node, ub in bounds.items():
+        for ub in bounds.values():
             new = set().union(*(_LATTICE[b] for b in ub)) - ub
             if new:
                 ub |= new
                 changed = True
-        del node
     return {n: frozenset(b) for n, b in bounds.items()}
 
 

@@ -103,7 +103,7 @@ class Enum(ParamType):
     """One of a fixed set of names (JAX's enums such as ``RoundingMethod``)."""
 
     choices: tuple[str, ...]
-    name: str = "enum"  # type: ignore[misc]
+    name: str = "enum"
 
     def normalize(self, value: Any) -> str:
         if isinstance(value, enum.Enum):
@@ -116,7 +116,7 @@ class Enum(ParamType):
 @dataclass(frozen=True)
 class Optional(ParamType):
     inner: ParamType
-    name: str = "optional"  # type: ignore[misc]
+    name: str = "optional"
 
     def normalize(self, value: Any) -> Any:
         return None if value is None else self.inner.normalize(value)
@@ -138,7 +138,7 @@ class TupleOf(ParamType):
     inner: ParamType
     length: int | None = None
     max_length: int = 1 << 16
-    name: str = "tuple"  # type: ignore[misc]
+    name: str = "tuple"
 
     def normalize(self, value: Any) -> tuple[Any, ...]:
         if isinstance(value, (str, bytes)) or not isinstance(value, Sequence | np.ndarray):
@@ -240,5 +240,7 @@ def decode_params(prim_name: str, specs: dict[str, Param], obj: Any, where: str)
         try:
             out[key] = spec.type.decode(obj[key])
         except ParamError as exc:
-            raise IRError("FJ-IR-PARAM", f"{prim_name}: param {key!r}: {exc}", where=f"{where}.{key}") from None
+            raise IRError(
+                "FJ-IR-PARAM", f"{prim_name}: param {key!r}: {exc}", where=f"{where}.{key}"
+            ) from None
     return out

@@ -59,14 +59,16 @@ class BatchTracer(Tracer):
 class BatchTrace(Trace):
     @property
     def axis_size(self) -> int:
-        return self.main.global_data  # type: ignore[no-any-return]
+        return self.main.global_data
 
     def pure(self, val: Any) -> BatchTracer:
         return BatchTracer(self, val, not_mapped)
 
-    lift = pure  # type: ignore[assignment]
+    lift = pure
 
-    def process_primitive(self, primitive: Primitive, tracers: list[Any], params: dict[str, Any]) -> list[Any]:
+    def process_primitive(
+        self, primitive: Primitive, tracers: list[Any], params: dict[str, Any]
+    ) -> list[Any]:
         vals = [t.val for t in tracers]
         dims = [t.batch_dim for t in tracers]
         if all(d is None for d in dims):
@@ -190,7 +192,9 @@ def batch_trace(
     """Run flat ``f`` under a new batch trace; the outputs' values and batch dims."""
     with new_main(BatchTrace, axis_size) as main:
         trace = BatchTrace(main)
-        tracers_in = [BatchTracer(trace, x, d) if d is not None else x for x, d in zip(args, in_dims, strict=True)]
+        tracers_in = [
+            BatchTracer(trace, x, d) if d is not None else x for x, d in zip(args, in_dims, strict=True)
+        ]
         outs = f(*tracers_in)
         tracers_out = [full_raise(trace, o) for o in outs]
         return [t.val for t in tracers_out], [t.batch_dim for t in tracers_out]
@@ -206,7 +210,8 @@ def vmap_flat(
     """Run flat ``f`` batched; ``out_dims(n_outputs)`` places each output's batch axis."""
     vals, dims = batch_trace(f, axis_size, args, in_dims)
     targets = [
-        _resolve_out_axis(t, get_aval(v).ndim - (d is not None)) for v, d, t in zip(vals, dims, out_dims(len(vals)), strict=True)
+        _resolve_out_axis(t, get_aval(v).ndim - (d is not None))
+        for v, d, t in zip(vals, dims, out_dims(len(vals)), strict=True)
     ]
     return [matchaxis(axis_size, d, t, v) for v, d, t in zip(vals, dims, targets, strict=True)]
 
@@ -217,12 +222,16 @@ def _resolve_out_axis(axis: int | None, example_rank: int) -> int | None:
         if axis is not None and axis > example_rank:
             from frankenjax_ref.errors import TransformError
 
-            raise TransformError("FJ-VMAP-AXES", f"out_axes {axis} out of range for an output of rank {example_rank}")
+            raise TransformError(
+                "FJ-VMAP-AXES", f"out_axes {axis} out of range for an output of rank {example_rank}"
+            )
         return axis
     if axis < -(example_rank + 1):
         from frankenjax_ref.errors import TransformError
 
-        raise TransformError("FJ-VMAP-AXES", f"out_axes {axis} out of range for an output of rank {example_rank}")
+        raise TransformError(
+            "FJ-VMAP-AXES", f"out_axes {axis} out of range for an output of rank {example_rank}"
+        )
     return axis + example_rank + 1
 
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from frankenjax_ref.core import dtypes
 from frankenjax_ref.core.avals import ShapedArray, get_aval
-from frankenjax_ref.core.primitive import Primitive, impl_rules, rule
+from frankenjax_ref.core.primitive import Primitive, abstract_eval, impl_rules, rule
 from frankenjax_ref.errors import TransformError
 
 
@@ -58,19 +58,25 @@ class Trace:
         """Wrap a tracer of a lower (outer) transform."""
         raise NotImplementedError
 
-    def process_primitive(self, primitive: Primitive, tracers: list[Any], params: dict[str, Any]) -> list[Any]:
+    def process_primitive(
+        self, primitive: Primitive, tracers: list[Any], params: dict[str, Any]
+    ) -> list[Any]:
         raise NotImplementedError
 
 
 class EvalTrace(Trace):
-    """Level 0: run the primitive's NumPy implementation."""
+    """Level 0: type-check the operands (as JAX's dispatch does), then run the NumPy implementation."""
 
     def pure(self, val: Any) -> Any:
         return val
 
     lift = pure
 
-    def process_primitive(self, primitive: Primitive, tracers: list[Any], params: dict[str, Any]) -> list[Any]:
+    def process_primitive(
+        self, primitive: Primitive, tracers: list[Any], params: dict[str, Any]
+    ) -> list[Any]:
+        # impls assume well-typed operands: without this, lax.sin(int32) would quietly compute in float64
+        abstract_eval(primitive, [get_aval(t) for t in tracers], params)
         out = rule(impl_rules, primitive, "impl")(*tracers, **params)
         return list(out) if primitive.multiple_results else [out]
 
@@ -249,10 +255,10 @@ class Tracer:
     def __ge__(self, other: Any) -> Any:
         return self._np().greater_equal(self, other)
 
-    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+    def __eq__(self, other: Any) -> Any:
         return self._np().equal(self, other)
 
-    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+    def __ne__(self, other: Any) -> Any:
         return self._np().not_equal(self, other)
 
     __hash__: ClassVar[None] = None  # type: ignore[assignment]

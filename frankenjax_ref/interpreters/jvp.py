@@ -65,9 +65,11 @@ class JVPTrace(Trace):
     def pure(self, val: Any) -> JVPTracer:
         return JVPTracer(self, val, Zero.from_primal(val))
 
-    lift = pure  # type: ignore[assignment]
+    lift = pure
 
-    def process_primitive(self, primitive: Primitive, tracers: list[Any], params: dict[str, Any]) -> list[Any]:
+    def process_primitive(
+        self, primitive: Primitive, tracers: list[Any], params: dict[str, Any]
+    ) -> list[Any]:
         primals = [t.primal for t in tracers]
         tangents = [t.tangent for t in tracers]
         if all(type(t) is Zero for t in tangents):
@@ -185,7 +187,8 @@ def jvp_jaxpr(
     def fun(*args: Any) -> list[Any]:
         primals, nz_tangents = list(args[:n]), iter(args[n:])
         tangents = [
-            next(nz_tangents) if nz else Zero(tangent_aval(a)) for a, nz in zip(in_avals, nonzeros, strict=True)
+            next(nz_tangents) if nz else Zero(tangent_aval(a))
+            for a, nz in zip(in_avals, nonzeros, strict=True)
         ]
         primals_out, tangents_out = jvp_flat(
             lambda *xs: eval_jaxpr_raw(closed.jaxpr, closed.consts, xs), primals, tangents

@@ -103,7 +103,7 @@ class PartialEvalTrace(Trace):
     def new_arg(self, pval: PartialVal) -> PartialEvalTracer:
         return PartialEvalTracer(self, pval, LambdaBindingRecipe())
 
-    def lift(self, val: Any) -> PartialEvalTracer:  # type: ignore[override]
+    def lift(self, val: Any) -> PartialEvalTracer:
         return PartialEvalTracer(self, PartialVal.known(val), None)
 
     pure = lift
@@ -113,7 +113,9 @@ class PartialEvalTrace(Trace):
             return tracer
         return PartialEvalTracer(self, PartialVal.unknown(tracer.aval), ConstRecipe(tracer.pval.const))
 
-    def process_primitive(self, primitive: Primitive, tracers: list[Any], params: dict[str, Any]) -> list[Any]:
+    def process_primitive(
+        self, primitive: Primitive, tracers: list[Any], params: dict[str, Any]
+    ) -> list[Any]:
         if all(t.pval.is_known for t in tracers):
             return bind_eqn_list(primitive, [full_lower(t) for t in tracers], params)
         custom = partial_eval_rules.get(primitive)
@@ -239,9 +241,7 @@ def partial_eval_flat(
         outs = f(*tracers_in)
         tracers_out = [full_raise(trace, o) for o in outs]
         inst = instantiate_out(len(tracers_out))
-        tracers_out = [
-            trace.instantiate_const(t) if i else t for t, i in zip(tracers_out, inst, strict=True)
-        ]
+        tracers_out = [trace.instantiate_const(t) if i else t for t, i in zip(tracers_out, inst, strict=True)]
         pvals_out = [t.pval for t in tracers_out]
         unk_in = [t for t in tracers_in if not t.pval.is_known]
         unk_out = [t for t in tracers_out if not t.pval.is_known]
@@ -360,5 +360,7 @@ def partial_eval_jaxpr(
     known = ClosedJaxpr(
         Jaxpr(jaxpr.constvars, ins_known, outs_known + tuple(res_vars), tuple(eqns_known)), closed.consts
     )
-    unknown_part = ClosedJaxpr(Jaxpr((), tuple(res_vars) + ins_unknown, outs_unknown, tuple(eqns_unknown)), ())
+    unknown_part = ClosedJaxpr(
+        Jaxpr((), tuple(res_vars) + ins_unknown, outs_unknown, tuple(eqns_unknown)), ()
+    )
     return known, unknown_part, out_unknowns, len(res_vars)

@@ -106,7 +106,7 @@ def inline_literals(jaxpr: Jaxpr, consts: Sequence[Any]) -> ClosedJaxpr:
 class JaxprTrace(Trace):
     @property
     def builder(self) -> JaxprBuilder:
-        return self.main.global_data  # type: ignore[no-any-return]
+        return self.main.global_data
 
     def new_arg(self, aval: ShapedArray) -> JaxprTracer:
         tracer = self.builder.new_tracer(self, aval)
@@ -120,9 +120,11 @@ class JaxprTrace(Trace):
             self.builder.add_const(tracer, val)
         return tracer
 
-    pure = lift = get_or_make_const_tracer  # type: ignore[assignment]
+    pure = lift = get_or_make_const_tracer
 
-    def process_primitive(self, primitive: Primitive, tracers: list[Any], params: dict[str, Any]) -> list[Any]:
+    def process_primitive(
+        self, primitive: Primitive, tracers: list[Any], params: dict[str, Any]
+    ) -> list[Any]:
         avals_in = [t.aval for t in tracers]
         avals_out = abstract_eval(primitive, avals_in, params)
         out_tracers = [self.builder.new_tracer(self, a) for a in avals_out]

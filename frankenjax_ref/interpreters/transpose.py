@@ -41,7 +41,9 @@ def is_undefined_primal(x: Any) -> bool:
     return type(x) is UndefPrimal
 
 
-def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any], cts_out: Sequence[Any]) -> list[Any]:
+def backward_pass(
+    jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any], cts_out: Sequence[Any]
+) -> list[Any]:
     """Cotangents of the :class:`UndefPrimal` entries of ``args``.
 
     Equations that do not depend on a linear input are evaluated forward first

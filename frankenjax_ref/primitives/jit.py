@@ -58,7 +58,7 @@ abstract_eval_rules[jit_p] = _jit_abstract_eval
 
 
 def jit_call(closed: ClosedJaxpr, args: list[Any], name: str) -> list[Any]:
-    return bind_normalized(jit_p, args, {"name": name, "jaxpr": closed})  # type: ignore[no-any-return]
+    return bind_normalized(jit_p, args, {"name": name, "jaxpr": closed})
 
 
 # --- JVP: differentiate the body ----------------------------------------------------------------

@@ -137,7 +137,7 @@ def _dot_general_impl(
 ) -> np.ndarray:
     lhs, rhs = np.asarray(lhs), np.asarray(rhs)
     out_dtype = dot_result_dtype(lhs.dtype, rhs.dtype, preferred_element_type)
-    compute = np.float32 if out_dtype in (dtypes.bfloat16, dtypes.float16) else out_dtype
+    compute = dtypes.float32 if out_dtype in (dtypes.bfloat16, dtypes.float16) else out_dtype
     spec = einsum_spec(lhs.ndim, rhs.ndim, dimension_numbers)
     with np.errstate(all="ignore"):
         out = np.einsum(spec, convert_array(lhs, compute), convert_array(rhs, compute), dtype=compute, optimize=False)

@@ -7,7 +7,9 @@ from typing import Any
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("run", help="the main job: capture (strict) -> conformance -> durability -> summary")
+    parser = sub.add_parser(
+        "run", help="the main job: capture (strict) -> conformance -> durability -> summary"
+    )
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: number of cores)")
     parser.add_argument("--quick", action="store_true", help="a small slice of the catalog (smoke run)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -25,9 +27,8 @@ def _run(args: argparse.Namespace) -> int:
         print_json(summary_document(result))
         return 0 if result.ok else 1
     for step in result.steps:
-        if args.verbose or step.status != "pass":
-            if step.detail:
-                print(f"--- {step.name} ---\n{step.detail}\n")
+        if (args.verbose or step.status != "pass") and step.detail:
+            print(f"--- {step.name} ---\n{step.detail}\n")
     rows = [
         (s.name, s.status.upper(), f"{s.seconds:.1f}s", ", ".join(f"{k}={v}" for k, v in s.figures.items()))
         for s in result.steps

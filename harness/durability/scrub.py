@@ -22,6 +22,7 @@ import functools
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,7 +38,7 @@ from harness.durability.sidecar import (
     sidecar_dir,
     utc_now,
 )
-from harness.durability.streams import compare_primaries, hash_file, hash_payload
+from harness.durability.streams import compare_primaries, hash_payload, hash_stream
 from harness.paths import relative_to_root
 
 SCRUB_SCHEMA = "frankenjax.scrub-report.v1"
@@ -288,46 +289,61 @@ def verify_shares(
         else:
             states[index] = frame
 
-    artifact_size_ok = False
-    artifact_present = False
-    if artifact is not None:
-        artifact_present = artifact.is_file()
-        artifact_size_ok = artifact_present and artifact.stat().st_size == manifest.artifact_size
-    systematic = get_codec(manifest.codec, manifest.k, manifest.m).systematic
-    compared = [i for i in candidates if artifact_size_ok and systematic and i < manifest.k]
-    hashed = [i for i in candidates if i not in compared]
+    with ExitStack() as stack:
+        # Both artifact jobs read through handles opened here, on the same
+        # inode: an atomic replace of the artifact mid-scrub cannot make the
+        # hash and the comparison look at different files.
+        hash_handle = compare_handle = None
+        artifact_size: int | None = None
+        if artifact is not None and artifact.is_file():
+            try:
+                hash_handle = stack.enter_context(open(artifact, "rb"))
+                compare_handle = stack.enter_context(open(artifact, "rb"))
+                first, second = os.fstat(hash_handle.fileno()), os.fstat(compare_handle.fileno())
+                artifact_size = first.st_size
+                if not os.path.samestat(first, second):
+                    compare_handle = None
+            except OSError:
+                compare_handle = None
+        systematic = get_codec(manifest.codec, manifest.k, manifest.m).systematic
+        comparable = compare_handle is not None and systematic and artifact_size == manifest.artifact_size
+        compared = [i for i in candidates if comparable and i < manifest.k]
+        hashed = [i for i in candidates if i not in compared]
 
-    def hash_share(index: int) -> tuple[int, str | None]:
-        try:
-            return index, hash_payload(directory / share_name(index), layout.share_size)
-        except OSError:
-            return index, None
+        def hash_share(index: int) -> tuple[int, str | None]:
+            try:
+                return index, hash_payload(directory / share_name(index), layout.share_size)
+            except OSError:
+                return index, None
 
-    def artifact_task() -> tuple[str, int] | None:
-        assert artifact is not None
-        try:
-            return hash_file(artifact)
-        except OSError:
-            return None
+        def artifact_task() -> tuple[str, int] | None:
+            assert hash_handle is not None
+            try:
+                return hash_stream(hash_handle)
+            except OSError:
+                return None
 
-    def compare_task() -> frozenset[int]:
-        assert artifact is not None
-        try:
-            return compare_primaries(artifact, layout, {i: directory / share_name(i) for i in compared})
-        except OSError:
-            return frozenset(compared)
+        def compare_task() -> frozenset[int]:
+            assert compare_handle is not None
+            try:
+                paths = {i: directory / share_name(i) for i in compared}
+                return compare_primaries(compare_handle, layout, paths)
+            except OSError:
+                return frozenset(compared)
 
-    # The artifact hash is the longest single job: start it first. The
-    # comparison and the parity hashes share the other worker(s).
-    jobs: list[Callable[[], Any]] = [artifact_task] if artifact_present else []
-    jobs.extend(functools.partial(hash_share, i) for i in hashed)
-    if compared:
-        jobs.append(compare_task)
-    volume = layout.share_size * len(candidates) + (manifest.artifact_size if artifact_present else 0)
-    results = _run(jobs, parallel=volume >= PARALLEL_THRESHOLD)
-    artifact_result = results.pop(0) if artifact_present else None
+        # The artifact hash is the longest single job: start it first. The
+        # comparison and the parity hashes share the other worker(s).
+        artifact_opened = hash_handle is not None
+        jobs: list[Callable[[], Any]] = [artifact_task] if artifact_opened else []
+        jobs.extend(functools.partial(hash_share, i) for i in hashed)
+        if compared:
+            jobs.append(compare_task)
+        volume = layout.share_size * len(candidates) + (artifact_size or 0)
+        results = _run(jobs, parallel=volume >= PARALLEL_THRESHOLD)
+    artifact_result = results.pop(0) if artifact_opened else None
     mismatched: frozenset[int] = results.pop() if compared else frozenset()
     hashes: dict[int, str | None] = dict(results)
+    artifact_present = artifact is not None and (artifact_opened or artifact.exists())
 
     artifact_state: ArtifactState | None = None
     if artifact is not None:

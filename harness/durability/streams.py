@@ -6,7 +6,7 @@ There are exactly five ways bytes flow, and each has one function here:
   damaged shares, which re-encodes only the shares it needs);
 * :func:`decode_pass` — k shares -> artifact bytes (``repair`` of the
   artifact, and the decode ``proof``);
-* :func:`hash_file` — hash the artifact (``scrub``);
+* :func:`hash_stream` — hash the artifact (``scrub``);
 * :func:`compare_primaries` — compare primary shares with the artifact
   (``scrub``);
 * :func:`hash_payload` — hash one share's payload (``scrub``, ``proof``).
@@ -154,25 +154,25 @@ def hash_payload(path: Path, size: int) -> str | None:
     return digest.hexdigest()
 
 
-def hash_file(path: Path) -> tuple[str, int]:
-    """SHA-256 and size of a whole file, streamed."""
+def hash_stream(handle: BinaryIO) -> tuple[str, int]:
+    """SHA-256 and size of everything left in an open file, streamed."""
     digest = hashlib.sha256()
     size = 0
     buf = bytearray(CHUNK)
     view = memoryview(buf)
-    with open(path, "rb") as handle:
-        while got := handle.readinto(buf):
-            digest.update(view[:got])
-            size += got
+    while got := handle.readinto(buf):  # type: ignore[attr-defined]
+        digest.update(view[:got])
+        size += got
     return digest.hexdigest(), size
 
 
-def compare_primaries(artifact: Path, layout: Layout, primaries: Mapping[int, Path]) -> frozenset[int]:
+def compare_primaries(handle: BinaryIO, layout: Layout, primaries: Mapping[int, Path]) -> frozenset[int]:
     """The primary shares whose payload differs from the artifact's blocks.
 
     For a systematic code, primary share ``i`` holds block ``i`` of every
     zero-padded stripe verbatim. If the artifact's hash matches the manifest
-    (the caller checks, with :func:`hash_file`, usually on another thread), a
+    (the caller checks, with :func:`hash_stream` on another handle to the
+    same file, usually on another thread), a
     primary that equals those blocks is exactly the share generate wrote —
     proven without hashing it, at memcmp speed. If the artifact's hash does
     not match, this proves nothing and the caller must hash the primaries.
@@ -182,7 +182,7 @@ def compare_primaries(artifact: Path, layout: Layout, primaries: Mapping[int, Pa
     artifact_buf = bytearray(block)
     artifact_view = memoryview(artifact_buf)
     share_buf = bytearray(block)
-    with ExitStack() as stack, open(artifact, "rb") as handle:
+    with ExitStack() as stack:
         shares = {i: stack.enter_context(open(p, "rb")) for i, p in primaries.items()}
         for _ in range(layout.stripe_count):
             for index in range(layout.k):

@@ -105,42 +105,30 @@ def _out_tangent_zero(primal_out: Any) -> Zero:
 
 def _standard_jvp(
     partials: Sequence[Callable[..., Any] | None],
+    with_ans: bool,
     primitive: Primitive,
     primals: Sequence[Any],
     tangents: Sequence[Any],
     **params: Any,
 ) -> tuple[Any, Any]:
+    """Sum the partial rules of the non-zero tangents (each also sees ``ans`` when ``with_ans``)."""
     primal_out = bind_normalized(primitive, primals, params)
     tangent_out: Any = _out_tangent_zero(primal_out)
+    leading = (primal_out,) if with_ans else ()
     for partial_rule, t in zip(partials, tangents, strict=True):
         if partial_rule is not None and type(t) is not Zero:
-            tangent_out = add_tangents(tangent_out, partial_rule(t, *primals, **params))
+            tangent_out = add_tangents(tangent_out, partial_rule(t, *leading, *primals, **params))
     return primal_out, tangent_out
 
 
 def defjvp(primitive: Primitive, *partials: Callable[..., Any] | None) -> None:
     """Register ``tangent_out = sum_i partials[i](tangent_i, *primals, **params)``."""
-    jvp_rules[primitive] = partial(_standard_jvp, partials, primitive)
-
-
-def _standard_jvp2(
-    partials: Sequence[Callable[..., Any] | None],
-    primitive: Primitive,
-    primals: Sequence[Any],
-    tangents: Sequence[Any],
-    **params: Any,
-) -> tuple[Any, Any]:
-    primal_out = bind_normalized(primitive, primals, params)
-    tangent_out: Any = _out_tangent_zero(primal_out)
-    for partial_rule, t in zip(partials, tangents, strict=True):
-        if partial_rule is not None and type(t) is not Zero:
-            tangent_out = add_tangents(tangent_out, partial_rule(t, primal_out, *primals, **params))
-    return primal_out, tangent_out
+    jvp_rules[primitive] = partial(_standard_jvp, partials, False, primitive)
 
 
 def defjvp2(primitive: Primitive, *partials: Callable[..., Any] | None) -> None:
     """Like :func:`defjvp`, but each partial is ``rule(g, ans, *primals)``."""
-    jvp_rules[primitive] = partial(_standard_jvp2, partials, primitive)
+    jvp_rules[primitive] = partial(_standard_jvp, partials, True, primitive)
 
 
 def _zero_jvp(primitive: Primitive, primals: Sequence[Any], tangents: Sequence[Any], **params: Any) -> Any:

@@ -190,7 +190,33 @@ def capture_batch(specs: list[CaseSpec], mode: str, check_determinism: bool) -> 
             result = _outcome(spec, "failed", detail=f"{type(exc).__name__}: {_message(exc)}")
         result["seconds"] = time.perf_counter() - start
         out.append(result)
+    if mode == "jax":
+        _bound_memory()
     return out
+
+
+#: A worker clears JAX's compilation caches once its resident memory passes this many bytes.
+RSS_LIMIT = 1 << 30
+
+
+def _rss_bytes() -> int | None:
+    try:
+        with open("/proc/self/statm") as f:
+            pages = int(f.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    import os
+
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _bound_memory() -> None:
+    """Every case compiles new executables; keep a long-lived worker's caches from growing without bound."""
+    rss = _rss_bytes()
+    if rss is None or rss > RSS_LIMIT:
+        from harness.oracle import load_jax
+
+        load_jax().clear_caches()
 
 
 def _capture_jax(spec: CaseSpec, check_determinism: bool) -> dict[str, Any]:

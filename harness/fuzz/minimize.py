@@ -22,11 +22,13 @@ smaller does).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,7 +90,8 @@ class Minimizer:
     def _json_pass(self, data: bytes) -> bytes:
         self._keep(data)
         try:
-            doc = json.loads(data.decode("utf-8"))
+            with _any_int_digits():
+                doc = json.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
             return data
         current = _render(doc)
@@ -146,11 +149,27 @@ class Minimizer:
         return data
 
 
+@contextlib.contextmanager
+def _any_int_digits() -> Iterator[None]:
+    """Lift Python's int/str digit limit for the minimizer's own parsing and rendering only.
+
+    An input may crash *because* it holds a huge integer; the minimizer must
+    still be able to read and write it, while candidates run under the
+    normal limit.
+    """
+    previous = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(previous)
+
+
 def _render(doc: Any) -> bytes | None:
     try:
-        return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=True).encode(
-            "utf-8", "surrogatepass"
-        )
+        with _any_int_digits():
+            text = json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
+        return text.encode("utf-8", "surrogatepass")
     except (ValueError, TypeError, RecursionError):
         return None
 
@@ -194,7 +213,7 @@ def _simplifications(doc: Any, path: tuple[Any, ...]) -> list[Any]:
         found.append(_with(doc, path, None, delete=True))
     if isinstance(node, (dict, list)) and node:
         children = list(node.values()) if isinstance(node, dict) else list(node)
-        found.extend(_with(doc, path, copy.deepcopy(c)) for c in children if isinstance(c, (dict, list)))
+        found.extend(_with(doc, path, copy.deepcopy(c)) for c in children)
         found.append(_with(doc, path, {} if isinstance(node, dict) else []))
     simples: tuple[Any, ...] = (None, 0, "", [], {})
     for simple in simples:

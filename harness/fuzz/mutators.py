@@ -104,6 +104,27 @@ def _byte_mutate(data: bytes, max_size: int) -> bytes:
     return bytes(atheris.Mutate(data, max_size))
 
 
+#: long digit runs: past parsers' own limits (64 digits in the IR reader) and Python's
+#: int/str conversion limit (4300 digits), which json.dumps cannot write
+_DIGIT_RUNS = (20, 65, 309, 4301)
+_DIGITS_MARK = "\x00FJH-DIGITS-"
+
+
+def _digit_run(n: int) -> str:
+    return f"{_DIGITS_MARK}{n}\x00"
+
+
+def _expand_digit_runs(text: str) -> str:
+    """Replace each rendered digit-run marker (a JSON string) by that many digits."""
+    marker = '"\\u0000FJH-DIGITS-'
+    while marker in text:
+        start = text.index(marker)
+        end = text.index('\\u0000"', start + len(marker))
+        n = int(text[start + len(marker) : end])
+        text = text[:start] + "9" * n + text[end + len('\\u0000"') :]
+    return text
+
+
 class _Slot:
     __slots__ = ("container", "key")
 
@@ -179,7 +200,7 @@ class JsonMutator:
             with contextlib.suppress(Exception):  # a fixup may not apply to a mangled tree
                 doc = self.fixup(doc)
         try:
-            text = self.render(doc, rng)
+            text = _expand_digit_runs(self.render(doc, rng))
         except (ValueError, TypeError, RecursionError):
             return self.byte_mutate(data, max_size)
         out = text.encode("utf-8", "surrogatepass")
@@ -196,6 +217,8 @@ class JsonMutator:
         op = rng.randrange(11)
         if op == 0:
             slot.set(copy.deepcopy(rng.choice(_INTERESTING)))
+            if rng.random() < 0.05:
+                slot.set(_digit_run(rng.choice(_DIGIT_RUNS)))
         elif op == 1 and isinstance(value, (int, float)) and not isinstance(value, bool):
             slot.set(self._number(value, rng))
         elif op == 2 and isinstance(value, str):

@@ -94,6 +94,9 @@ def rejection(exc: Any) -> str:
 
 
 def _relative(path: str) -> str:
+    """A path that reads the same on every machine: project-, site-packages- or stdlib-relative."""
+    import sysconfig
+
     from harness.paths import project_root
 
     roots = [str(project_root()) + os.sep, str(_code_root()) + os.sep]
@@ -103,6 +106,9 @@ def _relative(path: str) -> str:
     site = path.find("site-packages" + os.sep)
     if site >= 0:
         return path[site:]
+    stdlib = sysconfig.get_paths()["stdlib"] + os.sep
+    if path.startswith(stdlib):
+        return "<stdlib>/" + path[len(stdlib) :]
     return path
 
 

@@ -623,12 +623,12 @@ def _regressions(target: str) -> SeedSet:
         from harness.triage import read_index
     except ImportError:  # pragma: no cover
         return out
-    for entry in read_index():
-        if entry["target"] != target or not entry.get("minimized_path"):
-            continue
-        from harness.paths import project_root
+    from harness.paths import project_root
 
-        path = project_root() / entry["minimized_path"]
+    for entry in read_index():
+        if entry["target"] != target or not entry["paths"]["minimized"]:
+            continue
+        path = project_root() / entry["paths"]["minimized"]
         if path.is_file():
             out[f"regress-{entry['sha1']}"] = path.read_bytes()
     return out

@@ -191,6 +191,12 @@ class SidecarManifest:
             validate(doc, SIDECAR_SCHEMA, where=where)
         except SchemaError as exc:
             raise DurabilityError(MANIFEST, f"manifest is invalid: {exc.message}", where=exc.where) from None
+        try:  # JSON escapes can spell lone surrogates ("\ud800"), which have no UTF-8 encoding to hash
+            canonical_bytes(doc)
+        except (UnicodeEncodeError, ValueError) as exc:
+            raise DurabilityError(
+                MANIFEST, f"manifest is not encodable as UTF-8 JSON: {exc}", where=where
+            ) from None
         layout = doc["layout"]
         # int(): JSON Schema's "integer" admits 4.0; the canonical comparison
         # below then rejects the document instead of letting a float through.
@@ -231,7 +237,7 @@ def parse_manifest_text(raw: bytes, *, where: str) -> SidecarManifest:
     """Parse ``manifest.json`` bytes; they must be the canonical text, exactly."""
     try:
         doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: also ints > 4300 digits
         raise DurabilityError(MANIFEST, f"manifest is not valid UTF-8 JSON: {exc}", where=where) from None
     manifest = SidecarManifest.from_json(doc, where=where)
     if manifest.text().encode() != raw:
@@ -276,7 +282,7 @@ def read_trailer(path: Path) -> tuple[int, SidecarManifest]:
         raise DurabilityError(MANIFEST, f"cannot read share file: {exc.strerror}", where=where) from None
     try:
         doc = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: also ints > 4300 digits
         raise DurabilityError(MANIFEST, f"share trailer is not valid JSON: {exc}", where=where) from None
     if not isinstance(doc, dict) or set(doc) != {"manifest", "share_index"}:
         raise DurabilityError(MANIFEST, "share trailer does not have the expected fields", where=where)

@@ -155,9 +155,13 @@ def _tolerance(spec: CaseSpec, outputs: Sequence[np.ndarray]) -> tuple[str, dict
 def _error_record(record: dict[str, Any], spec: CaseSpec, exc: BaseException, codes: Sequence[str]) -> None:
     from harness.compare import EXACT
 
-    record["expected"] = {"error": {
-        "jax_exception": type(exc).__name__, "message": _message(exc), "codes": list(codes),
-    }}
+    record["expected"] = {
+        "error": {
+            "jax_exception": type(exc).__name__,
+            "message": _message(exc),
+            "codes": list(codes),
+        }
+    }
     record["comparator"] = "error"
     record["tolerance"] = EXACT.to_json()
 
@@ -168,8 +172,9 @@ def _message(exc: BaseException) -> str:
     return first[:400]
 
 
-def _outcome(spec: CaseSpec, status: str, record: dict[str, Any] | None = None, detail: str = "",
-             seconds: float = 0.0) -> dict[str, Any]:
+def _outcome(
+    spec: CaseSpec, status: str, record: dict[str, Any] | None = None, detail: str = "", seconds: float = 0.0
+) -> dict[str, Any]:
     return {"case_id": spec.case_id, "status": status, "record": record, "detail": detail, "seconds": seconds}
 
 
@@ -182,11 +187,8 @@ def capture_batch(specs: list[CaseSpec], mode: str, check_determinism: bool) -> 
     for spec in specs:
         start = time.perf_counter()
         try:
-            if mode == "jax":
-                result = _capture_jax(spec, check_determinism)
-            else:
-                result = _capture_fallback(spec)
-        except Exception as exc:  # noqa: BLE001 - any failure of one case is that case's outcome
+            result = _capture_jax(spec, check_determinism) if mode == "jax" else _capture_fallback(spec)
+        except Exception as exc:
             result = _outcome(spec, "failed", detail=f"{type(exc).__name__}: {_message(exc)}")
         result["seconds"] = time.perf_counter() - start
         out.append(result)
@@ -235,7 +237,7 @@ def _capture_jax(spec: CaseSpec, check_determinism: bool) -> dict[str, Any]:
     specs = [jax.ShapeDtypeStruct(o.shape, np_dtype(o.dtype)) for o in spec.operands]
     try:
         traced = jax.make_jaxpr(fn)(*specs)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         if spec.sweep_group is not None and isinstance(exc, TypeError):
             record["probe"] = {
                 "primitive": spec.program_args["primitive"],
@@ -246,7 +248,9 @@ def _capture_jax(spec: CaseSpec, check_determinism: bool) -> dict[str, Any]:
             _error_record(record, spec, exc, ("FJ-PRIM-DTYPE",))
             record["primitives"] = [spec.program_args["primitive"]]
             return _outcome(spec, "rejected", record, _message(exc))
-        return _outcome(spec, "failed", detail=f"JAX cannot trace the program: {type(exc).__name__}: {_message(exc)}")
+        return _outcome(
+            spec, "failed", detail=f"JAX cannot trace the program: {type(exc).__name__}: {_message(exc)}"
+        )
     closed = from_jax(traced, check=False)
     record["ir"] = ir.to_json(closed, check=False)
     record["ir_fingerprint"] = doc_fingerprint(record["ir"])
@@ -254,13 +258,16 @@ def _capture_jax(spec: CaseSpec, check_determinism: bool) -> dict[str, Any]:
     n_in = len(spec.operands)
     try:
         outs = run_stack(fn, [_transform(e) for e in spec.stack], list(spec.inputs), n_in)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         allowed = spec.may_raise
         if allowed is not None and type(exc).__name__ == allowed.jax_exception:
             _error_record(record, spec, exc, allowed.codes)
             return _outcome(spec, "raised", record, _message(exc))
-        return _outcome(spec, "failed", detail=f"JAX raised under {record['stack_signature']}: "
-                                               f"{type(exc).__name__}: {_message(exc)}")
+        return _outcome(
+            spec,
+            "failed",
+            detail=f"JAX raised under {record['stack_signature']}: {type(exc).__name__}: {_message(exc)}",
+        )
     encoded = _encode_outputs(outs)
     record["expected"] = {"outputs": encoded}
     record["comparator"], record["tolerance"] = _tolerance(spec, outs)
@@ -268,10 +275,17 @@ def _capture_jax(spec: CaseSpec, check_determinism: bool) -> dict[str, Any]:
         jax.clear_caches()
         again = _encode_outputs(run_stack(fn, [_transform(e) for e in spec.stack], list(spec.inputs), n_in))
         if again != encoded:
-            diff = next(i for i, (a, b) in enumerate(zip(encoded, again, strict=False)) if a != b) \
-                if len(again) == len(encoded) else -1
-            return _outcome(spec, "nondeterministic", record,
-                            f"outputs differ bit for bit between two runs (first at output {diff})")
+            diff = (
+                next(i for i, (a, b) in enumerate(zip(encoded, again, strict=False)) if a != b)
+                if len(again) == len(encoded)
+                else -1
+            )
+            return _outcome(
+                spec,
+                "nondeterministic",
+                record,
+                f"outputs differ bit for bit between two runs (first at output {diff})",
+            )
     return _outcome(spec, "captured", record)
 
 
@@ -350,14 +364,18 @@ def capture(
     if mode == "analytical_fallback":
         specs = [s for s in specs if s.family == "seed"]
     if not specs:
-        raise CaptureError("FJ-CLI-USAGE", f"no catalog case matches {list(patterns or [])}"
-                           + (" (without JAX only the seed programs can be captured)" if mode != "jax" else ""))
+        raise CaptureError(
+            "FJ-CLI-USAGE",
+            f"no catalog case matches {list(patterns or [])}"
+            + (" (without JAX only the seed programs can be captured)" if mode != "jax" else ""),
+        )
     own = executor is None
     n_jobs = default_jobs() if jobs is None else jobs
     ex = executor or make_executor(n_jobs)
     try:
-        outcomes = run_batched(ex, capture_batch, specs, mode, check_determinism, progress=progress,
-                               describe=lambda s: s.case_id)
+        outcomes = run_batched(
+            ex, capture_batch, specs, mode, check_determinism, progress=progress, describe=lambda s: s.case_id
+        )
     finally:
         if own:
             ex.shutdown(wait=True, cancel_futures=True)
@@ -376,13 +394,24 @@ def capture(
     files = _write(out_dir, plan, mode, strict, provenance, merge=bool(patterns))
     seconds = time.perf_counter() - start
     return CaptureResult(
-        mode=mode, strict=strict, output_dir=str(out_dir), selected=len(specs),
-        captured=sum(len(v) for v in plan.records.values()), error_cases=plan.error_cases,
-        rejected_dtypes=plan.rejected, not_applicable=plan.not_applicable, failures=plan.failures,
-        nondeterministic=plan.nondeterministic, flaky_written=plan.flaky, files=[str(f) for f in files],
-        families={k: len(v) for k, v in sorted(plan.records.items())}, seconds=seconds,
+        mode=mode,
+        strict=strict,
+        output_dir=str(out_dir),
+        selected=len(specs),
+        captured=sum(len(v) for v in plan.records.values()),
+        error_cases=plan.error_cases,
+        rejected_dtypes=plan.rejected,
+        not_applicable=plan.not_applicable,
+        failures=plan.failures,
+        nondeterministic=plan.nondeterministic,
+        flaky_written=plan.flaky,
+        files=[str(f) for f in files],
+        families={k: len(v) for k, v in sorted(plan.records.items())},
+        seconds=seconds,
         cases_per_second=len(specs) / seconds if seconds > 0 else 0.0,
-        jobs=n_jobs if executor is None else -1, determinism_checked=check_determinism, provenance=provenance,
+        jobs=n_jobs if executor is None else -1,
+        determinism_checked=check_determinism,
+        provenance=provenance,
     )
 
 
@@ -404,8 +433,9 @@ def _nondeterminism_reasons(path: str | Path | None) -> list[tuple[list[str], st
     return [(d.cases, d.reason) for d in load_known_divergences(path).entries if d.kind == "nondeterministic"]
 
 
-def _assemble(specs: Sequence[CaseSpec], outcomes: Sequence[dict[str, Any]],
-              reasons: list[tuple[list[str], str]]) -> _Plan:
+def _assemble(
+    specs: Sequence[CaseSpec], outcomes: Sequence[dict[str, Any]], reasons: list[tuple[list[str], str]]
+) -> _Plan:
     import fnmatch
 
     plan = _Plan()
@@ -416,7 +446,9 @@ def _assemble(specs: Sequence[CaseSpec], outcomes: Sequence[dict[str, Any]],
     rejected_groups = {g for g, items in by_group.items() if any(o["status"] == "rejected" for _, o in items)}
 
     def skip(spec: CaseSpec, reason: str, detail: str) -> None:
-        plan.skipped.setdefault(spec.family, []).append({"case_id": spec.case_id, "reason": reason, "detail": detail})
+        plan.skipped.setdefault(spec.family, []).append(
+            {"case_id": spec.case_id, "reason": reason, "detail": detail}
+        )
 
     def keep(spec: CaseSpec, record: dict[str, Any]) -> None:
         plan.records.setdefault(spec.family, []).append(record)
@@ -426,13 +458,19 @@ def _assemble(specs: Sequence[CaseSpec], outcomes: Sequence[dict[str, Any]],
         items = by_group[group]
         mixed = [s.case_id for s, o in items if o["status"] not in ("rejected", "failed")]
         if mixed:
-            for s, o in items:
-                plan.failures.append(CaseFailure(s.case_id, "inconsistent", f"JAX rejected some cases of {group} "
-                                                 f"while tracing but accepted {mixed[0]}"))
+            for s, _ in items:
+                plan.failures.append(
+                    CaseFailure(
+                        s.case_id,
+                        "inconsistent",
+                        f"JAX rejected some cases of {group} while tracing but accepted {mixed[0]}",
+                    )
+                )
             continue
-        probe_spec, probe_out = next(((s, o) for s, o in items if s.case_id.endswith(".normal.eager")
-                                      and o["status"] == "rejected"),
-                                     next((s, o) for s, o in items if o["status"] == "rejected"))
+        probe_spec, probe_out = next(
+            ((s, o) for s, o in items if s.case_id.endswith(".normal.eager") and o["status"] == "rejected"),
+            next((s, o) for s, o in items if o["status"] == "rejected"),
+        )
         record = dict(probe_out["record"])
         record["case_id"] = f"{group}.rejected"
         record["input_set"] = "probe"
@@ -452,7 +490,9 @@ def _assemble(specs: Sequence[CaseSpec], outcomes: Sequence[dict[str, Any]],
         if status in ("captured", "raised"):
             keep(spec, out["record"])
         elif status == "nondeterministic":
-            reason = next((r for pats, r in reasons if any(fnmatch.fnmatchcase(spec.case_id, p) for p in pats)), None)
+            reason = next(
+                (r for pats, r in reasons if any(fnmatch.fnmatchcase(spec.case_id, p) for p in pats)), None
+            )
             if reason is None:
                 plan.nondeterministic.append(CaseFailure(spec.case_id, "nondeterministic", out["detail"]))
                 skip(spec, "nondeterministic", out["detail"])
@@ -466,8 +506,9 @@ def _assemble(specs: Sequence[CaseSpec], outcomes: Sequence[dict[str, Any]],
     return plan
 
 
-def _write(out_dir: Path, plan: _Plan, mode: str, strict: bool, provenance: dict[str, Any],
-           merge: bool) -> list[Path]:
+def _write(
+    out_dir: Path, plan: _Plan, mode: str, strict: bool, provenance: dict[str, Any], merge: bool
+) -> list[Path]:
     from harness import __version__
     from harness.atomicio import AtomicWriter
     from harness.fixtures import Bundle, bundle_path, read_bundle, render_bundle, summarize
@@ -484,23 +525,37 @@ def _write(out_dir: Path, plan: _Plan, mode: str, strict: bool, provenance: dict
                 old = read_bundle(path, decode=False)
             except FJError as exc:
                 raise CaptureError(
-                    "FJ-CAPTURE-MERGE", f"cannot merge into the existing bundle: [{exc.code}] {exc.message}",
-                    where=str(path), hint="capture the whole family (no --only) to replace it",
+                    "FJ-CAPTURE-MERGE",
+                    f"cannot merge into the existing bundle: [{exc.code}] {exc.message}",
+                    where=str(path),
+                    hint="capture the whole family (no --only) to replace it",
                 ) from None
             if old.capture_mode != mode:
                 raise CaptureError(
                     "FJ-CAPTURE-MERGE",
-                    f"the existing bundle was captured in mode {old.capture_mode!r}, this capture is {mode!r}",
-                    where=str(path), hint="capture the whole family (no --only) to replace it",
+                    f"the existing bundle was captured in mode {old.capture_mode!r}, "
+                    f"this capture is {mode!r}",
+                    where=str(path),
+                    hint="capture the whole family (no --only) to replace it",
                 )
             new_ids = {c["case_id"] for c in cases} | {s["case_id"] for s in skipped}
-            cases = sorted([c for c in old.cases if c["case_id"] not in new_ids] + cases, key=lambda c: c["case_id"])
-            skipped = sorted([s for s in old.skipped if s["case_id"] not in new_ids] + skipped,
-                             key=lambda c: c["case_id"])
+            cases = sorted(
+                [c for c in old.cases if c["case_id"] not in new_ids] + cases, key=lambda c: c["case_id"]
+            )
+            skipped = sorted(
+                [s for s in old.skipped if s["case_id"] not in new_ids] + skipped, key=lambda c: c["case_id"]
+            )
             strict = strict and old.strict
         bundle = Bundle(
-            path=path, family=family, capture_mode=mode, strict=strict, provenance=provenance, cases=cases,
-            skipped=skipped, generated_at=now, generated_by=f"fjh capture (frankenjax-harness {__version__})",
+            path=path,
+            family=family,
+            capture_mode=mode,
+            strict=strict,
+            provenance=provenance,
+            cases=cases,
+            skipped=skipped,
+            generated_at=now,
+            generated_by=f"fjh capture (frankenjax-harness {__version__})",
             summary=summarize(cases, skipped),
         )
         texts.append((path, render_bundle(bundle)))

@@ -153,7 +153,7 @@ def ulp_distance(expected: np.ndarray, actual: np.ndarray) -> np.ndarray:
     e = np.ascontiguousarray(expected)
     a = np.ascontiguousarray(actual)
     sint, uint = _INT_VIEW[e.dtype.itemsize]
-    lowest = np.iinfo(sint).min
+    lowest = int(np.iinfo(np.dtype(sint)).min)  # type: ignore[type-var]
 
     def ordered(x: np.ndarray) -> np.ndarray:
         v = x.view(sint)
@@ -174,14 +174,18 @@ def compare(expected: Any, actual: Any, tolerance: Tolerance | None = None) -> C
     tol = tolerance or EXACT
     e, a = np.asarray(expected), np.asarray(actual)
     if e.dtype != a.dtype:
-        return Comparison(False, "dtype", f"dtype {_dname(a.dtype)} where JAX gives {_dname(e.dtype)}", e.size)
+        return Comparison(
+            False, "dtype", f"dtype {_dname(a.dtype)} where JAX gives {_dname(e.dtype)}", e.size
+        )
     if e.shape != a.shape:
         return Comparison(False, "shape", f"shape {list(a.shape)} where JAX gives {list(e.shape)}", e.size)
     if e.dtype == dtypes.float0 or e.size == 0:
         return Comparison(True, "ok", "equal", e.size)
     if e.dtype in _COMPONENT:
         comp = _COMPONENT[e.dtype]
-        return _compare_floats(e.view(comp).reshape(*e.shape, 2), a.view(comp).reshape(*a.shape, 2), tol, e.shape)
+        return _compare_floats(
+            e.view(comp).reshape(*e.shape, 2), a.view(comp).reshape(*a.shape, 2), tol, e.shape
+        )
     if e.dtype in dtypes.FLOATING:
         return _compare_floats(e, a, tol, e.shape)
     bad = e != a
@@ -190,8 +194,14 @@ def compare(expected: Any, actual: Any, tolerance: Tolerance | None = None) -> C
         return Comparison(True, "ok", "equal", e.size, 0, 0.0, 0.0, 0.0)
     idx = np.unravel_index(int(np.flatnonzero(bad)[0]), e.shape)
     return Comparison(
-        False, "value", f"{n} of {e.size} elements differ (integers and booleans are exact)", e.size, n,
-        worst_index=[int(i) for i in idx], expected_value=_fmt(e[idx]), actual_value=_fmt(a[idx]),
+        False,
+        "value",
+        f"{n} of {e.size} elements differ (integers and booleans are exact)",
+        e.size,
+        n,
+        worst_index=[int(i) for i in idx],
+        expected_value=_fmt(e[idx]),
+        actual_value=_fmt(a[idx]),
     )
 
 
@@ -207,13 +217,17 @@ def _compare_floats(e: np.ndarray, a: np.ndarray, tol: Tolerance, shape: tuple[i
         inf_bad = (e_inf | a_inf) & ~(e_nan | a_nan) & (e64 != a64)
         zero_bad = (
             (e64 == 0) & (a64 == 0) & (np.signbit(e64) != np.signbit(a64))
-            if tol.signed_zeros else np.zeros(e.shape, bool)
+            if tol.signed_zeros
+            else np.zeros(e.shape, bool)
         )
         abs_err = np.where(finite, np.abs(a64 - e64), 0.0)
         rel_err = np.where(finite & (e64 != 0), abs_err / np.abs(np.where(e64 == 0, 1.0, e64)), 0.0)
         rel_err = np.where(finite & (e64 == 0) & (abs_err > 0), np.inf, rel_err)
-        ulps = np.where(finite, ulp_distance(np.where(finite, e, 0).astype(e.dtype),
-                                             np.where(finite, a, 0).astype(a.dtype)), 0.0)
+        ulps = np.where(
+            finite,
+            ulp_distance(np.where(finite, e, 0).astype(e.dtype), np.where(finite, a, 0).astype(a.dtype)),
+            0.0,
+        )
         close = (abs_err <= tol.atol + tol.rtol * np.abs(e64)) | (ulps <= tol.max_ulp)
         value_bad = finite & ~close
     bad = nan_bad | inf_bad | zero_bad | value_bad
@@ -226,7 +240,16 @@ def _compare_floats(e: np.ndarray, a: np.ndarray, tol: Tolerance, shape: tuple[i
     bad_el = bad.reshape(*shape, -1).any(axis=-1) if e.ndim > len(shape) else bad
     n = int(np.count_nonzero(bad_el))
     if n == 0:
-        return Comparison(True, "ok", "within tolerance", size, 0, **stats)
+        return Comparison(
+            True,
+            "ok",
+            "within tolerance",
+            size,
+            0,
+            stats["max_abs_err"],
+            stats["max_rel_err"],
+            stats["max_ulp"],
+        )
     for kind, mask, text in (
         ("nan", nan_bad, "NaN where the other side has a number"),
         ("inf", inf_bad, "infinities differ"),
@@ -234,14 +257,26 @@ def _compare_floats(e: np.ndarray, a: np.ndarray, tol: Tolerance, shape: tuple[i
         ("value", value_bad, "values differ beyond tolerance"),
     ):
         if mask.any():
-            first = int(np.flatnonzero(mask)[0]) if kind != "value" else int(np.argmax(np.where(value_bad, ulps, -1)))
+            first = (
+                int(np.flatnonzero(mask)[0])
+                if kind != "value"
+                else int(np.argmax(np.where(value_bad, ulps, -1)))
+            )
             idx = np.unravel_index(first, e.shape)
             el = [int(i) for i in idx[: len(shape)]]
             return Comparison(
-                False, kind,
+                False,
+                kind,
                 f"{n} of {size} elements mismatch: {text} (atol={tol.atol:g}, rtol={tol.rtol:g}, "
                 f"max_ulp={tol.max_ulp})",
-                size, n, worst_index=el, expected_value=_fmt(e[idx]), actual_value=_fmt(a[idx]), **stats,
+                size,
+                n,
+                worst_index=el,
+                expected_value=_fmt(e[idx]),
+                actual_value=_fmt(a[idx]),
+                max_abs_err=stats["max_abs_err"],
+                max_rel_err=stats["max_rel_err"],
+                max_ulp=stats["max_ulp"],
             )
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -249,7 +284,7 @@ def _compare_floats(e: np.ndarray, a: np.ndarray, tol: Tolerance, shape: tuple[i
 def _dname(d: np.dtype) -> str:
     try:
         return dtypes.name_of(d)
-    except Exception:  # noqa: BLE001 - an unsupported dtype from a buggy impl
+    except Exception:
         return str(d)
 
 
@@ -280,9 +315,7 @@ def compare_outputs(
 ) -> OutputsComparison:
     """Compare a case's outputs in order; a different count is an ``arity`` mismatch."""
     if len(expected) != len(actual):
-        return OutputsComparison(
-            False, "arity", f"{len(actual)} outputs where JAX gives {len(expected)}", []
-        )
+        return OutputsComparison(False, "arity", f"{len(actual)} outputs where JAX gives {len(expected)}", [])
     results = [compare(e, a, tolerance) for e, a in zip(expected, actual, strict=True)]
     for i, r in enumerate(results):
         if not r.ok:
@@ -329,7 +362,7 @@ def default_known_divergences_path() -> Any:
 
 
 def load_known_divergences(path: Any = None) -> KnownDivergences:
-    """Read and validate the reviewed list (``ci/known_divergences.v1.json``); a missing default file is empty.
+    """Read and validate the reviewed list (``ci/known_divergences.v1.json``; a missing default is empty).
 
     Ids must be unique and every entry needs a reason and an ``https://``
     evidence link (the schema enforces both).
@@ -343,8 +376,12 @@ def load_known_divergences(path: Any = None) -> KnownDivergences:
     if path is None and not p.exists():
         return KnownDivergences(None, [])
     doc = read_json(p, KNOWN_DIVERGENCES_SCHEMA)
-    entries = [KnownDivergence(**{k: e[k] for k in ("id", "kind", "cases", "reason", "evidence", "added",
-                                                      "reviewed_by")}) for e in doc["divergences"]]
+    entries = [
+        KnownDivergence(
+            **{k: e[k] for k in ("id", "kind", "cases", "reason", "evidence", "added", "reviewed_by")}
+        )
+        for e in doc["divergences"]
+    ]
     ids = [e.id for e in entries]
     if len(set(ids)) != len(ids):
         raise SchemaError("FJ-SCHEMA-INVALID", "known divergence ids must be unique", where=str(p))

@@ -149,9 +149,13 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
 
     fc = decode_case(case, where=case["case_id"])
     if fc.ir_error is not None:
-        return _result(case, "error", "ir_rejected",
-                       f"the reference rejects JAX's program: [{fc.ir_error['code']}] {fc.ir_error['message']}",
-                       reference_error=fc.ir_error)
+        return _result(
+            case,
+            "error",
+            "ir_rejected",
+            f"the reference rejects JAX's program: [{fc.ir_error['code']}] {fc.ir_error['message']}",
+            reference_error=fc.ir_error,
+        )
     try:
         with ledger.using(ledger.Ledger()):
             if fc.closed is None:
@@ -163,25 +167,45 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
         err = {"code": exc.code, "codes": codes, "message": exc.message}
         if fc.expected_error is not None:
             if set(codes) & set(fc.expected_error["codes"]):
-                return _result(case, "pass", "error_agrees",
-                               f"JAX raised {fc.expected_error['jax_exception']}, the reference [{', '.join(codes)}]",
-                               reference_error=err)
-            return _result(case, "fail", "wrong_error",
-                           f"JAX raised {fc.expected_error['jax_exception']} (expect {fc.expected_error['codes']}), "
-                           f"the reference raised [{', '.join(codes)}] {exc.message}", reference_error=err)
-        return _result(case, "error", "reference_error", f"[{', '.join(codes)}] {exc.message}", reference_error=err)
-    except Exception as exc:  # noqa: BLE001 - an untyped exception from the reference is a bug to report
+                return _result(
+                    case,
+                    "pass",
+                    "error_agrees",
+                    f"JAX raised {fc.expected_error['jax_exception']}, the reference [{', '.join(codes)}]",
+                    reference_error=err,
+                )
+            return _result(
+                case,
+                "fail",
+                "wrong_error",
+                f"JAX raised {fc.expected_error['jax_exception']} (expect {fc.expected_error['codes']}), "
+                f"the reference raised [{', '.join(codes)}] {exc.message}",
+                reference_error=err,
+            )
+        return _result(
+            case, "error", "reference_error", f"[{', '.join(codes)}] {exc.message}", reference_error=err
+        )
+    except Exception as exc:
         tb = traceback.extract_tb(exc.__traceback__)
         where = f" at {tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else ""
-        return _result(case, "error", "crash", f"{type(exc).__name__}: {exc}{where}",
-                       reference_error={"code": None, "codes": [], "message": f"{type(exc).__name__}: {exc}"})
+        return _result(
+            case,
+            "error",
+            "crash",
+            f"{type(exc).__name__}: {exc}{where}",
+            reference_error={"code": None, "codes": [], "message": f"{type(exc).__name__}: {exc}"},
+        )
     if fc.expected_error is not None:
-        return _result(case, "fail", "no_error",
-                       f"JAX raised {fc.expected_error['jax_exception']}: {fc.expected_error['message']}; "
-                       "the reference returned normally")
+        return _result(
+            case,
+            "fail",
+            "no_error",
+            f"JAX raised {fc.expected_error['jax_exception']}: {fc.expected_error['message']}; "
+            "the reference returned normally",
+        )
     cmp = compare_outputs(fc.expected_outputs or [], list(outputs), fc.tolerance)
-    stats = {"max_ulp": cmp.max_ulp, "max_abs_err": cmp.max_abs_err, "max_rel_err": cmp.max_rel_err}
-    stats = {k: (None if v is None or not math.isfinite(v) else v) for k, v in stats.items()}
+    raw = {"max_ulp": cmp.max_ulp, "max_abs_err": cmp.max_abs_err, "max_rel_err": cmp.max_rel_err}
+    stats: dict[str, float | None] = {k: (v if math.isfinite(v) else None) for k, v in raw.items()}
     if cmp.ok:
         return _result(case, "pass", "ok", cmp.message, **stats)
     return _result(case, "fail", cmp.kind, cmp.message, **stats)
@@ -189,12 +213,12 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
 
 def _probe(probe: dict[str, Any]) -> list[Any]:
     """Bind the probed primitive at the probe's avals (JAX rejected them: the reference must too)."""
+    import numpy as np
+
     from frankenjax_ref.api import make_jaxpr
     from frankenjax_ref.core.dtypes import from_name
     from frankenjax_ref.core.params import decode_params
     from frankenjax_ref.core.primitive import lookup
-
-    import numpy as np
 
     prim = lookup(probe["primitive"])
     params = decode_params(prim.name, prim.params, probe["params"], "probe.params")
@@ -256,13 +280,27 @@ def run_conformance(
         globs = [p if any(ch in p for ch in "*?[") else f"{p}*" for p in patterns]
         cases = [c for c in cases if any(fnmatch.fnmatchcase(c["case_id"], g) for g in globs)]
     fixture_info = [
-        {"path": str(b.path), "family": b.family, "capture_mode": b.capture_mode, "cases": len(b.cases),
-         "sha256": _sha256(b.path) if b.path else None}
+        {
+            "path": str(b.path),
+            "family": b.family,
+            "capture_mode": b.capture_mode,
+            "cases": len(b.cases),
+            "sha256": _sha256(b.path) if b.path else None,
+        }
         for b in bundles
     ]
-    return run_cases(cases, fixture_info=fixture_info, report_dir=report_dir, junit=junit, jobs=jobs,
-                     executor=executor, known_divergences=known_divergences, write=write, progress=progress,
-                     started=start)
+    return run_cases(
+        cases,
+        fixture_info=fixture_info,
+        report_dir=report_dir,
+        junit=junit,
+        jobs=jobs,
+        executor=executor,
+        known_divergences=known_divergences,
+        write=write,
+        progress=progress,
+        started=start,
+    )
 
 
 def run_cases(
@@ -288,7 +326,9 @@ def run_cases(
     n_jobs = default_jobs() if jobs is None else jobs
     ex = executor or make_executor(n_jobs)
     try:
-        results = run_batched(ex, conform_batch, list(cases), progress=progress, describe=lambda c: c["case_id"])
+        results = run_batched(
+            ex, conform_batch, list(cases), progress=progress, describe=lambda c: c["case_id"]
+        )
     finally:
         if own:
             ex.shutdown(wait=True, cancel_futures=True)
@@ -301,7 +341,10 @@ def run_cases(
             r["status"] = "known_divergence"
     seconds = time.perf_counter() - start
     report = build_report(
-        results, fixture_info or [], {"path": known.path, "entries": len(known.entries)}, seconds,
+        results,
+        fixture_info or [],
+        {"path": known.path, "entries": len(known.entries)},
+        seconds,
         n_jobs if executor is None else -1,
     )
     if write:
@@ -326,19 +369,26 @@ def _ulp_bucket(u: float | None) -> str:
     return ">2^20"
 
 
-def build_report(results: list[dict[str, Any]], fixtures: list[dict[str, Any]], known: dict[str, Any],
-                 seconds: float, jobs: int) -> ParityReport:
+def build_report(
+    results: list[dict[str, Any]],
+    fixtures: list[dict[str, Any]],
+    known: dict[str, Any],
+    seconds: float,
+    jobs: int,
+) -> ParityReport:
     import platform
 
     import numpy
 
     import frankenjax_ref
 
-    totals = _tally(results)
+    totals: dict[str, Any] = dict(_tally(results))
     n = totals["cases"]
     totals["pass_rate"] = round(totals["pass"] / n, 6) if n else 0.0
     totals["conformance_rate"] = round((totals["pass"] + totals["known_divergence"]) / n, 6) if n else 0.0
-    families = {f: _tally(r for r in results if r["family"] == f) for f in sorted({r["family"] for r in results})}
+    families = {
+        f: _tally(r for r in results if r["family"] == f) for f in sorted({r["family"] for r in results})
+    }
     prims: dict[str, list[dict[str, Any]]] = {}
     primary: dict[str, list[dict[str, Any]]] = {}
     for r in results:
@@ -358,26 +408,51 @@ def build_report(results: list[dict[str, Any]], fixtures: list[dict[str, Any]], 
         (r for r in measured if r["max_ulp"] and r["max_ulp"] > 0),
         key=lambda r: (-(r["max_ulp"] or 0), r["case_id"]),
     )[:25]
-    worst_rows = [{k: r[k] for k in ("case_id", "status", "kind", "max_ulp", "max_abs_err", "max_rel_err")}
-                  for r in worst]
+    worst_rows = [
+        {k: r[k] for k in ("case_id", "status", "kind", "max_ulp", "max_abs_err", "max_rel_err")}
+        for r in worst
+    ]
     histogram = {
         "ulp": dict(sorted(Counter(_ulp_bucket(r["max_ulp"]) for r in results).items())),
-        "failure_kinds": dict(sorted(Counter(r["kind"] for r in results if r["status"] in ("fail", "error")).items())),
-        "known_divergences": dict(sorted(Counter(r["divergence"] for r in results if r["divergence"]).items())),
+        "failure_kinds": dict(
+            sorted(Counter(r["kind"] for r in results if r["status"] in ("fail", "error")).items())
+        ),
+        "known_divergences": dict(
+            sorted(Counter(r["divergence"] for r in results if r["divergence"]).items())
+        ),
     }
     environment = {
-        "python": platform.python_version(), "numpy": numpy.__version__,
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
         "platform": f"{platform.system()}-{platform.machine()}",
         "frankenjax_ref": getattr(frankenjax_ref, "__version__", "unknown"),
     }
-    timing = {"seconds": round(seconds, 3), "cases_per_second": round(n / seconds, 2) if seconds > 0 else 0.0,
-              "jobs": jobs, "case_seconds_total": round(sum(r["seconds"] for r in results), 3)}
+    timing = {
+        "seconds": round(seconds, 3),
+        "cases_per_second": round(n / seconds, 2) if seconds > 0 else 0.0,
+        "jobs": jobs,
+        "case_seconds_total": round(sum(r["seconds"] for r in results), 3),
+    }
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return ParityReport(now, fixtures, known, totals, families, primitives, stacks, worst_rows, histogram,
-                        results, timing, environment)
+    return ParityReport(
+        now,
+        fixtures,
+        known,
+        totals,
+        families,
+        primitives,
+        stacks,
+        worst_rows,
+        histogram,
+        results,
+        timing,
+        environment,
+    )
 
 
-def write_report(report: ParityReport, report_dir: str | Path | None, junit: str | Path | None) -> ParityReport:
+def write_report(
+    report: ParityReport, report_dir: str | Path | None, junit: str | Path | None
+) -> ParityReport:
     """Write JSON (schema-validated), Markdown and JUnit XML atomically; returns the report with ``files``."""
     from dataclasses import replace
 
@@ -397,7 +472,8 @@ def read_report(path: str | Path) -> dict[str, Any]:
     """Read and validate a parity report."""
     from harness.schemas import read_json
 
-    return read_json(path, REPORT_SCHEMA)  # type: ignore[no-any-return]
+    report: dict[str, Any] = read_json(path, REPORT_SCHEMA)
+    return report
 
 
 # --- renderings ---------------------------------------------------------------------------------------------
@@ -426,28 +502,51 @@ def render_markdown(report: ParityReport) -> str:
         f"Generated {report.generated_at}: {t['cases']} cases from {len(report.fixtures)} bundle(s) in "
         f"{report.timing['seconds']} s ({report.timing['jobs']} jobs).",
         "",
-        _md_table(["cases", "pass", "fail", "error", "known divergence", "pass rate"],
-                  [[t["cases"], t["pass"], t["fail"], t["error"], t["known_divergence"], f"{t['pass_rate']:.2%}"]]),
+        _md_table(
+            ["cases", "pass", "fail", "error", "known divergence", "pass rate"],
+            [[t["cases"], t["pass"], t["fail"], t["error"], t["known_divergence"], f"{t['pass_rate']:.2%}"]],
+        ),
         "",
         "## Per family",
         "",
-        _md_table(["family", "cases", "pass", "fail", "error", "known divergence"],
-                  [[f, r["cases"], r["pass"], r["fail"], r["error"], r["known_divergence"]]
-                   for f, r in report.families.items()]),
+        _md_table(
+            ["family", "cases", "pass", "fail", "error", "known divergence"],
+            [
+                [f, r["cases"], r["pass"], r["fail"], r["error"], r["known_divergence"]]
+                for f, r in report.families.items()
+            ],
+        ),
         "",
         "## Per primitive",
         "",
         "A case counts for every primitive in its program; *primary* cases are the per-primitive cases.",
         "",
-        _md_table(["primitive", "cases", "pass", "fail", "error", "known divergence", "primary", "primary pass"],
-                  [[p, r["cases"], r["pass"], r["fail"], r["error"], r["known_divergence"], r["primary_cases"],
-                    r["primary_pass"]] for p, r in report.primitives.items()]),
+        _md_table(
+            ["primitive", "cases", "pass", "fail", "error", "known divergence", "primary", "primary pass"],
+            [
+                [
+                    p,
+                    r["cases"],
+                    r["pass"],
+                    r["fail"],
+                    r["error"],
+                    r["known_divergence"],
+                    r["primary_cases"],
+                    r["primary_pass"],
+                ]
+                for p, r in report.primitives.items()
+            ],
+        ),
         "",
         "## Per transform stack",
         "",
-        _md_table(["stack", "cases", "pass", "fail", "error", "known divergence"],
-                  [[s, r["cases"], r["pass"], r["fail"], r["error"], r["known_divergence"]]
-                   for s, r in report.stacks.items()]),
+        _md_table(
+            ["stack", "cases", "pass", "fail", "error", "known divergence"],
+            [
+                [s, r["cases"], r["pass"], r["fail"], r["error"], r["known_divergence"]]
+                for s, r in report.stacks.items()
+            ],
+        ),
         "",
         "## Error histogram",
         "",
@@ -457,30 +556,53 @@ def render_markdown(report: ParityReport) -> str:
         "",
         "Failure kinds:",
         "",
-        _md_table(["kind", "cases"], report.histogram["failure_kinds"].items()) if report.histogram["failure_kinds"]
+        _md_table(["kind", "cases"], report.histogram["failure_kinds"].items())
+        if report.histogram["failure_kinds"]
         else "none",
         "",
         "## Worst errors",
         "",
-        _md_table(["case", "status", "max ULP", "max abs err", "max rel err"],
-                  [[w["case_id"], w["status"], _fmt(w["max_ulp"]), _fmt(w["max_abs_err"]), _fmt(w["max_rel_err"])]
-                   for w in report.worst]) if report.worst else "none",
+        _md_table(
+            ["case", "status", "max ULP", "max abs err", "max rel err"],
+            [
+                [
+                    w["case_id"],
+                    w["status"],
+                    _fmt(w["max_ulp"]),
+                    _fmt(w["max_abs_err"]),
+                    _fmt(w["max_rel_err"]),
+                ]
+                for w in report.worst
+            ],
+        )
+        if report.worst
+        else "none",
         "",
     ]
     failures = report.failures()
     parts += ["## Failures", ""]
     if failures:
         shown = failures[:200]
-        parts.append(_md_table(["case", "status", "kind", "message"],
-                               [[r["case_id"], r["status"], r["kind"], r["message"][:200]] for r in shown]))
+        parts.append(
+            _md_table(
+                ["case", "status", "kind", "message"],
+                [[r["case_id"], r["status"], r["kind"], r["message"][:200]] for r in shown],
+            )
+        )
         if len(failures) > len(shown):
             parts.append(f"\n... and {len(failures) - len(shown)} more (see the JSON report).")
     else:
         parts.append("none")
     kd = [r for r in report.results if r["status"] == "known_divergence"]
     parts += ["", "## Known divergences", ""]
-    parts.append(_md_table(["case", "entry", "still diverges"], [[r["case_id"], r["divergence"], r["still_diverges"]]
-                                                                   for r in kd]) if kd else "none")
+    parts.append(
+        _md_table(
+            ["case", "entry", "still diverges"],
+            [[r["case_id"], r["divergence"], r["still_diverges"]] for r in kd],
+        )
+        if kd
+        else "none"
+    )
     return "\n".join(parts) + "\n"
 
 
@@ -500,7 +622,8 @@ def render_junit(report: ParityReport) -> str:
             f'errors="{tally["error"]}" skipped="{tally["known_divergence"]}" time="{secs}">'
         )
         for r in rs:
-            head = f'    <testcase classname={quoteattr(family)} name={quoteattr(r["case_id"])} time="{r["seconds"]}"'
+            name = quoteattr(r["case_id"])
+            head = f'    <testcase classname={quoteattr(family)} name={name} time="{r["seconds"]}"'
             if r["status"] == "pass":
                 out.append(head + "/>")
                 continue
@@ -511,14 +634,16 @@ def render_junit(report: ParityReport) -> str:
             elif r["status"] == "error":
                 out.append(f"      <error type={quoteattr(r['kind'])} message={msg}/>")
             else:
-                out.append(f"      <skipped message={quoteattr('known divergence ' + str(r['divergence']))}/>")
+                out.append(
+                    f"      <skipped message={quoteattr('known divergence ' + str(r['divergence']))}/>"
+                )
             out.append("    </testcase>")
         out.append("  </testsuite>")
     out.append("</testsuites>")
     return "\n".join(out) + "\n"
 
 
-# --- fjh primitives -------------------------------------------------------------------------------------------
+# --- fjh primitives -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -544,7 +669,7 @@ class PrimitivesTable:
 
 
 def primitives_table(report_path: str | Path | None = None) -> PrimitivesTable:
-    """Per registered primitive: its rules (from the registry) and its cases (from the latest report, if any)."""
+    """Per registered primitive: its rules (the registry) and its cases (the latest report, if any)."""
     from frankenjax_ref.primitives import family_of, rule_coverage
     from harness.catalog.primitives import EXCLUDED
 
@@ -558,10 +683,20 @@ def primitives_table(report_path: str | Path | None = None) -> PrimitivesTable:
     for cov in rule_coverage():
         c = counts.get(cov.primitive)
         fam = "custom" if cov.primitive.startswith("custom_") else family_of(cov.primitive)
-        rows.append(PrimitiveRow(
-            cov.primitive, fam, cov.impl, cov.abstract_eval, cov.jvp, cov.transpose, cov.batch,
-            c["cases"] if c else (0 if used else None), c["pass"] if c else (0 if used else None),
-            c["primary_cases"] if c else (0 if used else None), c["primary_pass"] if c else (0 if used else None),
-            EXCLUDED.get(cov.primitive, ""),
-        ))
+        rows.append(
+            PrimitiveRow(
+                cov.primitive,
+                fam,
+                cov.impl,
+                cov.abstract_eval,
+                cov.jvp,
+                cov.transpose,
+                cov.batch,
+                c["cases"] if c else (0 if used else None),
+                c["pass"] if c else (0 if used else None),
+                c["primary_cases"] if c else (0 if used else None),
+                c["primary_pass"] if c else (0 if used else None),
+                EXCLUDED.get(cov.primitive, ""),
+            )
+        )
     return PrimitivesTable(rows, used)

@@ -64,7 +64,7 @@ class InlineExecutor(Executor):
         future: Future[Any] = Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # noqa: BLE001 - delivered through the future, like a pool
+        except BaseException as exc:
             future.set_exception(exc)
         return future
 
@@ -89,14 +89,15 @@ def make_executor(
     """A local process pool (``jobs`` workers), the inline executor (``jobs=0``) or a Dask cluster."""
     if address:
         try:
-            from distributed import Client  # type: ignore[import-not-found]
+            from distributed import Client
         except ImportError:
             raise ExecutorError(
                 "FJ-EXECUTOR-CONFIG",
                 "a Dask address was given but the 'distributed' package is not installed",
                 hint="pip install distributed (on the client and every worker)",
             ) from None
-        return Client(address).get_executor()  # type: ignore[no-any-return]
+        executor: Executor = Client(address).get_executor()
+        return executor
     if jobs is not None and jobs < 0:
         raise ExecutorError("FJ-EXECUTOR-CONFIG", f"--jobs must be >= 0, got {jobs}")
     if jobs == 0:
@@ -143,7 +144,9 @@ def run_batched(
                     hint="this is a finding: rerun the batch with --jobs 0 to reproduce it in one process",
                 ) from None
             if len(out) != len(chunks[i]):  # pragma: no cover - a task function bug
-                raise ExecutorError("FJ-EXECUTOR-CRASH", f"batch {i} returned {len(out)} results for {len(chunks[i])}")
+                raise ExecutorError(
+                    "FJ-EXECUTOR-CRASH", f"batch {i} returned {len(out)} results for {len(chunks[i])}"
+                )
             results[i] = out
             done += len(chunks[i])
             if progress is not None:

@@ -47,7 +47,9 @@ from harness.errors import HarnessError
 SCHEMA = "frankenjax.fixture-bundle.v1"
 SUFFIX = ".bundle.json"
 
-register_code("FJ-FIXTURE-INVALID", "HARNESS", "a fixture bundle's content does not decode or is inconsistent")
+register_code(
+    "FJ-FIXTURE-INVALID", "HARNESS", "a fixture bundle's content does not decode or is inconsistent"
+)
 register_code("FJ-FIXTURE-DUPLICATE", "HARNESS", "the same case id appears twice across the bundles read")
 register_code("FJ-FIXTURE-NONE", "HARNESS", "no fixture bundle was found where one was expected")
 
@@ -133,8 +135,10 @@ def render_bundle(bundle: Bundle) -> str:
     validate(doc, SCHEMA, where=str(bundle.path or bundle.family))
     head = {k: v for k, v in doc.items() if k != "cases"}
     text = json.dumps(head, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    lines = [json.dumps(c, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-             for c in doc["cases"]]
+    lines = [
+        json.dumps(c, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        for c in doc["cases"]
+    ]
     body = ",\n".join(lines)
     return text[:-1] + ',"cases":[\n' + body + ("\n" if lines else "") + "]}\n"
 
@@ -171,11 +175,14 @@ def read_bundle(path: str | os.PathLike[str], *, decode: bool = True) -> Bundle:
     for i, case in enumerate(bundle.cases):
         where = f"{p}:cases[{i}]({case['case_id']})"
         if case["case_id"] in seen:
-            raise FixtureError("FJ-FIXTURE-DUPLICATE", f"case id {case['case_id']!r} appears twice", where=where)
+            raise FixtureError(
+                "FJ-FIXTURE-DUPLICATE", f"case id {case['case_id']!r} appears twice", where=where
+            )
         seen.add(case["case_id"])
         if case["family"] != bundle.family:
             raise FixtureError(
-                "FJ-FIXTURE-INVALID", f"case family {case['family']!r} in a bundle of family {bundle.family!r}",
+                "FJ-FIXTURE-INVALID",
+                f"case family {case['family']!r} in a bundle of family {bundle.family!r}",
                 where=where,
             )
         if decode:
@@ -206,8 +213,10 @@ def decode_case(case: dict[str, Any], *, where: str = "case") -> FixtureCase:
     error = case["expected"].get("error")
     if "outputs" in case["expected"]:
         try:
-            outputs = [ir.decode_array(a, where=f"expected.outputs[{k}]")
-                       for k, a in enumerate(case["expected"]["outputs"])]
+            outputs = [
+                ir.decode_array(a, where=f"expected.outputs[{k}]")
+                for k, a in enumerate(case["expected"]["outputs"])
+            ]
         except FJError as exc:
             raise fail("an expected output does not decode", exc) from None
     closed = None
@@ -228,8 +237,10 @@ def decode_case(case: dict[str, Any], *, where: str = "case") -> FixtureCase:
                 raise fail(f"{len(case['operands'])} operands for a program of {n_in} inputs")
             for k, (op, var) in enumerate(zip(case["operands"], closed.jaxpr.invars, strict=True)):
                 if tuple(op["shape"]) != var.aval.shape or op["dtype"] != _dname(var.aval.dtype):
-                    raise fail(f"operand {k} is {op['dtype']}{op['shape']} but the IR's input is "
-                               f"{var.aval.str_short()}")
+                    raise fail(
+                        f"operand {k} is {op['dtype']}{op['shape']} but the IR's input is "
+                        f"{var.aval.str_short()}"
+                    )
     elif case["probe"] is None:
         raise fail("a case needs an ir or a probe")
     if (outputs is None) == (error is None):  # pragma: no cover - the schema's oneOf already forbids it
@@ -239,8 +250,10 @@ def decode_case(case: dict[str, Any], *, where: str = "case") -> FixtureCase:
     if outputs is not None and case["comparator"] == "error":
         raise fail("the 'error' comparator needs an expected error")
     if case["ir"] is not None and not _stack_arity_ok(stack, len(case["operands"]), len(inputs)):
-        raise fail(f"{len(inputs)} inputs do not fit the stack {case['stack_signature']} of a "
-                   f"{len(case['operands'])}-input program")
+        raise fail(
+            f"{len(inputs)} inputs do not fit the stack {case['stack_signature']} of a "
+            f"{len(case['operands'])}-input program"
+        )
     return FixtureCase(
         case_id=case["case_id"],
         family=case["family"],
@@ -300,13 +313,17 @@ def find_bundles(paths: Iterable[str | os.PathLike[str]] | None = None) -> list[
             raise FixtureError("FJ-IO-NOT-FOUND", "no such file or directory", where=str(p))
     if not out:
         raise FixtureError(
-            "FJ-FIXTURE-NONE", "no fixture bundles found", where=", ".join(str(p) for p in (paths or [fixtures_dir()])),
+            "FJ-FIXTURE-NONE",
+            "no fixture bundles found",
+            where=", ".join(str(p) for p in (paths or [fixtures_dir()])),
             hint="run 'fjh capture' first",
         )
     return sorted(set(out))
 
 
-def read_bundles(paths: Iterable[str | os.PathLike[str]] | None = None, *, decode: bool = True) -> list[Bundle]:
+def read_bundles(
+    paths: Iterable[str | os.PathLike[str]] | None = None, *, decode: bool = True
+) -> list[Bundle]:
     """Every bundle under ``paths``; case ids must be unique across all of them."""
     bundles = [read_bundle(p, decode=decode) for p in find_bundles(paths)]
     seen: dict[str, Path | None] = {}
@@ -314,7 +331,8 @@ def read_bundles(paths: Iterable[str | os.PathLike[str]] | None = None, *, decod
         for c in b.cases:
             if c["case_id"] in seen:
                 raise FixtureError(
-                    "FJ-FIXTURE-DUPLICATE", f"case id {c['case_id']!r} is in two bundles",
+                    "FJ-FIXTURE-DUPLICATE",
+                    f"case id {c['case_id']!r} is in two bundles",
                     where=f"{seen[c['case_id']]} and {b.path}",
                 )
             seen[c["case_id"]] = b.path

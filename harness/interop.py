@@ -103,8 +103,11 @@ def decode_value(obj: dict[str, Any], where: str) -> np.ndarray:
         return np.asarray(values, dtype)
     shape = tuple(obj["shape"])
     if math.prod(shape) != len(values):
-        raise InteropError("FJ-INTEROP-FORMAT", f"shape {list(shape)} needs {math.prod(shape)} values, "
-                           f"got {len(values)}", where=where)
+        raise InteropError(
+            "FJ-INTEROP-FORMAT",
+            f"shape {list(shape)} needs {math.prod(shape)} values, got {len(values)}",
+            where=where,
+        )
     return np.asarray(values, dtype).reshape(shape)
 
 
@@ -121,7 +124,6 @@ class ExportResult:
 
 def _export_case(case: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
     from frankenjax_ref.dispatch import PARAM_DEFAULTS
-
     from harness.catalog.programs import SEED_PROGRAMS
 
     program = case["program"].removeprefix("seed.")
@@ -131,7 +133,9 @@ def _export_case(case: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
     for entry in case["stack"]:
         if entry["transform"] not in TRANSFORMS:
             return None, f"transform {entry['transform']} is not in the format"
-        defaults = {k: list(v) if isinstance(v, tuple) else v for k, v in PARAM_DEFAULTS[entry["transform"]].items()}
+        defaults = {
+            k: list(v) if isinstance(v, tuple) else v for k, v in PARAM_DEFAULTS[entry["transform"]].items()
+        }
         if entry["params"] != defaults:
             return None, "transform params other than the defaults"
         names.append(entry["transform"])
@@ -163,14 +167,17 @@ def _export_case(case: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
     }, ""
 
 
-def export_v1(output: str | os.PathLike[str], fixtures: Sequence[str | os.PathLike[str]] | None = None) -> ExportResult:
+def export_v1(
+    output: str | os.PathLike[str], fixtures: Sequence[str | os.PathLike[str]] | None = None
+) -> ExportResult:
     """Write the expressible cases of the bundles (default ``fixtures/``) to ``output``."""
     from harness import __version__
     from harness.atomicio import write_json
     from harness.fixtures import read_bundles
 
     bundles = read_bundles(fixtures)
-    cases, skipped = [], Counter()
+    cases: list[dict[str, Any]] = []
+    skipped: Counter[str] = Counter()
     modes = {b.capture_mode for b in bundles}
     considered = 0
     for b in bundles:
@@ -182,10 +189,14 @@ def export_v1(output: str | os.PathLike[str], fixtures: Sequence[str | os.PathLi
             else:
                 cases.append(out)
     if not cases:
-        raise InteropError("FJ-INTEROP-FORMAT", "no case of the bundles is expressible in the frankenjax-v1 format",
-                           hint="capture the seed family first: fjh capture --only seed")
-    used_modes = {b.capture_mode for b in bundles if any(c["case_id"] in {x["case_id"] for x in cases}
-                                                         for c in b.cases)} or modes
+        raise InteropError(
+            "FJ-INTEROP-FORMAT",
+            "no case of the bundles is expressible in the frankenjax-v1 format",
+            hint="capture the seed family first: fjh capture --only seed",
+        )
+    used_modes = {
+        b.capture_mode for b in bundles if any(c["case_id"] in {x["case_id"] for x in cases} for c in b.cases)
+    } or modes
     doc = {
         "schema_version": SCHEMA,
         "generated_by": f"fjh export (frankenjax-harness {__version__})",
@@ -226,11 +237,12 @@ def read_v1(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and validate a ``frankenjax.transform-fixtures.v1`` file."""
     from harness.schemas import read_json
 
-    return read_json(path, SCHEMA)  # type: ignore[no-any-return]
+    doc: dict[str, Any] = read_json(path, SCHEMA)
+    return doc
 
 
 def _to_case(rust: dict[str, Any], capture_mode: str, where: str) -> dict[str, Any]:
-    """A Rust case as one of our fixture case objects (IR traced by the reference from the seed's definition)."""
+    """A Rust case as one of our fixture case objects (IR traced by the reference from the seed program)."""
     import frankenjax_ref as fj
     from frankenjax_ref import ir
     from frankenjax_ref.dispatch import make_transform, stack_signature
@@ -239,7 +251,9 @@ def _to_case(rust: dict[str, Any], capture_mode: str, where: str) -> dict[str, A
     from harness.fixtures import doc_fingerprint
 
     if rust["program"] not in SEED_PROGRAMS:
-        raise InteropError("FJ-INTEROP-FORMAT", f"program {rust['program']!r} is not a seed program", where=where)
+        raise InteropError(
+            "FJ-INTEROP-FORMAT", f"program {rust['program']!r} is not a seed program", where=where
+        )
     bad = [t for t in rust["transforms"] if t not in TRANSFORMS]
     if bad:
         raise InteropError("FJ-INTEROP-FORMAT", f"unsupported transforms {bad}", where=where)
@@ -253,8 +267,11 @@ def _to_case(rust: dict[str, Any], capture_mode: str, where: str) -> dict[str, A
     closed = fj.make_jaxpr(fn)(*examples)
     doc = ir.to_json(closed)
     exact = rust["comparator"] == "exact"
-    tol = Tolerance(0.0, 0.0, 0, True, "exact") if exact else Tolerance(
-        float(rust["atol"]), float(rust["rtol"]), 0, True, "frankenjax-v1")
+    tol = (
+        Tolerance(0.0, 0.0, 0, True, "exact")
+        if exact
+        else Tolerance(float(rust["atol"]), float(rust["rtol"]), 0, True, "frankenjax-v1")
+    )
     mode = "jax" if capture_mode == "legacy_jax" else "analytical_fallback"
     return {
         "case_id": rust["case_id"],
@@ -308,13 +325,32 @@ def import_v1(
     if cases:
         out_dir = Path(report_dir) if report_dir is not None else None
         report = run_cases(
-            cases, fixture_info=[{"path": str(path), "family": FORMAT, "capture_mode": doc["capture_mode"],
-                                  "cases": len(doc["cases"]), "sha256": _sha256(Path(path))}],
-            report_dir=out_dir, junit=junit, jobs=jobs, executor=executor, write=write and out_dir is not None,
+            cases,
+            fixture_info=[
+                {
+                    "path": str(path),
+                    "family": FORMAT,
+                    "capture_mode": doc["capture_mode"],
+                    "cases": len(doc["cases"]),
+                    "sha256": _sha256(Path(path)),
+                }
+            ],
+            report_dir=out_dir,
+            junit=Path(junit) if junit is not None else None,
+            jobs=jobs,
+            executor=executor,
+            write=write and out_dir is not None,
             started=start,
         )
-    return ImportResult(str(path), len(doc["cases"]), len(cases), unsupported, report, doc["capture_mode"],
-                        dict(report.files) if report is not None else {})
+    return ImportResult(
+        str(path),
+        len(doc["cases"]),
+        len(cases),
+        unsupported,
+        report,
+        doc["capture_mode"],
+        dict(report.files) if report is not None else {},
+    )
 
 
 def _sha256(path: Path) -> str:

@@ -50,14 +50,26 @@ def test_live_capture_writes_self_contained_bundles(small: tuple[Path, Any]) -> 
     assert prov["jax"] == jax.__version__ and prov["x64"] is True and prov["numpy"] == np.__version__
     assert prov["python"] and prov["platform"] and prov["capture_mode"] == "jax"
     case = _cases(bundle_path(out, "seed"))["seed.square.float64.grad.0"]
-    for key in ("case_id", "family", "program", "ir", "stack", "inputs", "expected", "comparator", "tolerance",
-                "provenance"):
+    for key in (
+        "case_id",
+        "family",
+        "program",
+        "ir",
+        "stack",
+        "inputs",
+        "expected",
+        "comparator",
+        "tolerance",
+        "provenance",
+    ):
         assert case[key] is not None
     assert case["stack"] == [{"transform": "grad", "params": {"argnums": 0}}]
     assert case["expected"]["outputs"] == [{"dtype": "float64", "shape": [], "data": [-6.0]}]
     assert case["tolerance"]["tier"] == "composite" and case["comparator"] == "allclose"
     decoded = decode_case(case)
-    assert decoded.closed is not None and [e.primitive.name for e in decoded.closed.jaxpr.equations] == ["mul"]
+    assert decoded.closed is not None and [e.primitive.name for e in decoded.closed.jaxpr.equations] == [
+        "mul"
+    ]
 
 
 def test_dtype_rejections_and_expected_errors(small: tuple[Path, Any]) -> None:
@@ -72,7 +84,8 @@ def test_dtype_rejections_and_expected_errors(small: tuple[Path, Any]) -> None:
     assert skipped["prim.sin.int32.edge.jit"] == "not_applicable"
     nxt = cases["prim.nextafter.float64.normal.grad"]
     assert nxt["expected"]["error"] == {
-        "jax_exception": "NotImplementedError", "codes": ["FJ-RULE-MISSING"],
+        "jax_exception": "NotImplementedError",
+        "codes": ["FJ-RULE-MISSING"],
         "message": "Differentiation rule for 'nextafter' not implemented",
     }
     assert nxt["ir"] is not None and nxt["comparator"] == "error"
@@ -83,10 +96,25 @@ def test_dtype_rejections_and_expected_errors(small: tuple[Path, Any]) -> None:
 
 def test_cli_capture_then_conformance(tmp_path: Path) -> None:
     fixtures, reports = tmp_path / "fx", tmp_path / "rep"
-    rc = main(["capture", "--only", "seed.square.float64.jit.*", "--only", "prim.sin.float32.normal.jit",
-               "--output", str(fixtures), "--jobs", "0", "--quiet", "--strict"])
+    rc = main(
+        [
+            "capture",
+            "--only",
+            "seed.square.float64.jit.*",
+            "--only",
+            "prim.sin.float32.normal.jit",
+            "--output",
+            str(fixtures),
+            "--jobs",
+            "0",
+            "--quiet",
+            "--strict",
+        ]
+    )
     assert rc == 0
-    rc = main(["conformance", "--fixtures", str(fixtures), "--report-dir", str(reports), "--jobs", "0", "--quiet"])
+    rc = main(
+        ["conformance", "--fixtures", str(fixtures), "--report-dir", str(reports), "--jobs", "0", "--quiet"]
+    )
     assert rc == 0
     report = json.loads((reports / "parity-report.v1.json").read_text())
     assert report["totals"]["cases"] == 7 and report["totals"]["pass"] == 7
@@ -131,12 +159,26 @@ def test_analytical_fallback_without_jax(tmp_path: Path, monkeypatch: pytest.Mon
     dot = cases["seed.dot3.int64.vmap"]
     assert dot["expected"]["outputs"][0]["data"] == [32, 4, 0, -56]
     # and the reference agrees with the closed forms
-    assert main(["conformance", "--fixtures", str(tmp_path), "--report-dir", str(tmp_path / "r"), "--jobs", "0",
-                 "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "conformance",
+                "--fixtures",
+                str(tmp_path),
+                "--report-dir",
+                str(tmp_path / "r"),
+                "--jobs",
+                "0",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
 
 
-def test_strict_without_jax_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_strict_without_jax_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     existing = bundle_path(tmp_path, "seed")
     existing.write_text("previous content")
     monkeypatch.setenv(NO_JAX_ENV, "1")
@@ -160,7 +202,9 @@ def _break_case(monkeypatch: pytest.MonkeyPatch, case_id: str) -> None:
     monkeypatch.setattr(cap, "_capture_jax", broken)
 
 
-def test_strict_capture_with_a_failing_case_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_strict_capture_with_a_failing_case_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = capture(output_dir=tmp_path, patterns=["seed.add_one.int64"], jobs=0)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     _break_case(monkeypatch, "seed.add_one.int64.jit.1")
@@ -173,11 +217,16 @@ def test_strict_capture_with_a_failing_case_writes_nothing(tmp_path: Path, monke
 
 def test_non_strict_capture_lists_failures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _break_case(monkeypatch, "seed.add_one.int64.jit.1")
-    rc = main(["capture", "--only", "seed.add_one.int64", "--output", str(tmp_path), "--jobs", "0", "--quiet"])
+    rc = main(
+        ["capture", "--only", "seed.add_one.int64", "--output", str(tmp_path), "--jobs", "0", "--quiet"]
+    )
     assert rc == 1
     bundle = read_bundle(bundle_path(tmp_path, "seed"))
-    assert {"case_id": "seed.add_one.int64.jit.1", "reason": "capture_failed",
-            "detail": "RuntimeError: simulated failure"} in bundle.skipped
+    assert {
+        "case_id": "seed.add_one.int64.jit.1",
+        "reason": "capture_failed",
+        "detail": "RuntimeError: simulated failure",
+    } in bundle.skipped
     assert "seed.add_one.int64.jit.1" not in {c["case_id"] for c in bundle.cases}
 
 
@@ -198,33 +247,63 @@ def _flaky_jax(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(run, "run_stack", noisy)
 
 
-def test_check_determinism_refuses_nondeterministic_cases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_determinism_refuses_nondeterministic_cases(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _flaky_jax(monkeypatch)
     with pytest.raises(CaptureError) as err:
-        capture(output_dir=tmp_path, patterns=["seed.sin_x.float64.jit.1"], strict=True, jobs=0,
-                check_determinism=True)
+        capture(
+            output_dir=tmp_path,
+            patterns=["seed.sin_x.float64.jit.1"],
+            strict=True,
+            jobs=0,
+            check_determinism=True,
+        )
     assert "nondeterministic" in err.value.message and not any(tmp_path.iterdir())
-    result = capture(output_dir=tmp_path, patterns=["seed.sin_x.float64.jit.1"], jobs=0, check_determinism=True)
+    result = capture(
+        output_dir=tmp_path, patterns=["seed.sin_x.float64.jit.1"], jobs=0, check_determinism=True
+    )
     assert [f.case_id for f in result.nondeterministic] == ["seed.sin_x.float64.jit.1"]
     bundle = read_bundle(bundle_path(tmp_path, "seed"))
     assert bundle.cases == [] and bundle.skipped[0]["reason"] == "nondeterministic"
     # with a reviewed reason it is written, marked flaky
     kd = tmp_path / "kd.json"
-    kd.write_text(json.dumps({
-        "schema": "frankenjax.known-divergences.v1", "reviewed_by": "t", "reviewed_at": "2025-01-01",
-        "divergences": [{"id": "KD-0009", "kind": "nondeterministic", "cases": ["seed.sin_x.*"],
-                         "reason": "simulated: the test perturbs every second run", "evidence": "https://example.org",
-                         "added": "2025-01-01", "reviewed_by": "t"}]}))
-    result = capture(output_dir=tmp_path, patterns=["seed.sin_x.float64.jit.1"], jobs=0, check_determinism=True,
-                     known_divergences=kd)
+    kd.write_text(
+        json.dumps(
+            {
+                "schema": "frankenjax.known-divergences.v1",
+                "reviewed_by": "t",
+                "reviewed_at": "2025-01-01",
+                "divergences": [
+                    {
+                        "id": "KD-0009",
+                        "kind": "nondeterministic",
+                        "cases": ["seed.sin_x.*"],
+                        "reason": "simulated: the test perturbs every second run",
+                        "evidence": "https://example.org",
+                        "added": "2025-01-01",
+                        "reviewed_by": "t",
+                    }
+                ],
+            }
+        )
+    )
+    result = capture(
+        output_dir=tmp_path,
+        patterns=["seed.sin_x.float64.jit.1"],
+        jobs=0,
+        check_determinism=True,
+        known_divergences=kd,
+    )
     assert result.ok and result.flaky_written == 1
     case = read_bundle(bundle_path(tmp_path, "seed")).cases[0]
     assert case["flaky"] and case["flaky_reason"] == "simulated: the test perturbs every second run"
 
 
 def test_deterministic_jax_passes_the_check(tmp_path: Path) -> None:
-    result = capture(output_dir=tmp_path, patterns=["prim.tanh.float32.edge"], jobs=0, check_determinism=True,
-                     strict=True)
+    result = capture(
+        output_dir=tmp_path, patterns=["prim.tanh.float32.edge"], jobs=0, check_determinism=True, strict=True
+    )
     assert result.ok and result.determinism_checked and result.captured == 5
 
 
@@ -240,7 +319,9 @@ def test_only_merges_into_the_existing_bundle(tmp_path: Path, monkeypatch: pytes
 
 
 def test_no_matching_case_is_a_usage_error(tmp_path: Path) -> None:
-    assert main(["capture", "--only", "no.such.case", "--output", str(tmp_path), "--jobs", "0", "--quiet"]) == 2
+    assert (
+        main(["capture", "--only", "no.such.case", "--output", str(tmp_path), "--jobs", "0", "--quiet"]) == 2
+    )
 
 
 # --- the catalog -------------------------------------------------------------------------------------------
@@ -263,8 +344,17 @@ def test_catalog_size_ids_and_coverage() -> None:
     families = {c.family for c in cat.cases}
     assert {"seed", "composition", "custom", "prim.elementwise", "prim.shape"} <= families
     stacks = {tuple(e["transform"] for e in c.stack) for c in cat.cases if c.family == "composition"}
-    assert {("jit",), ("grad",), ("vmap",), ("jit", "grad"), ("vmap", "grad"), ("grad", "grad"), ("jacfwd",),
-            ("jacrev",), ("hessian",)} <= stacks
+    assert {
+        ("jit",),
+        ("grad",),
+        ("vmap",),
+        ("jit", "grad"),
+        ("vmap", "grad"),
+        ("grad", "grad"),
+        ("jacfwd",),
+        ("jacrev",),
+        ("hessian",),
+    } <= stacks
 
 
 def test_catalog_inputs_are_deterministic_and_cover_edges() -> None:
@@ -280,7 +370,9 @@ def test_catalog_inputs_are_deterministic_and_cover_edges() -> None:
             assert x.dtype == y.dtype and x.tobytes() == y.tobytes()
     edges = edge_values("float64")
     assert np.isnan(edges).any() and np.isinf(edges).sum() == 2
-    assert (np.signbit(edges) & (edges == 0)).any() and (np.abs(edges) == np.finfo(np.float64).smallest_subnormal).any()
+    assert (np.signbit(edges) & (edges == 0)).any() and (
+        np.abs(edges) == np.finfo(np.float64).smallest_subnormal
+    ).any()
     empty = select(build_catalog().cases, ["prim.add.float32.empty.eager"])[0]
     assert empty.inputs[0].shape == (0,)
     binary = select(build_catalog().cases, ["prim.mul.float64.edge.eager"])[0]

@@ -63,13 +63,18 @@ def test_infinities_and_signed_zeros_are_exact() -> None:
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, ml_dtypes.bfloat16])
 def test_ulp_distance_counts_representable_values(dtype: type) -> None:
     one = np.array([1.0], dtype)
-    nxt = np.nextafter(one.astype(np.float64), 2).astype(dtype) if dtype is ml_dtypes.bfloat16 else np.nextafter(
-        one, np.array([2.0], dtype))
+    nxt = (
+        np.nextafter(one.astype(np.float64), 2).astype(dtype)
+        if dtype is ml_dtypes.bfloat16
+        else np.nextafter(one, np.array([2.0], dtype))
+    )
     if dtype is ml_dtypes.bfloat16:
         nxt = (one.view(np.uint16) + 1).view(dtype)
     assert ulp_distance(one, nxt)[0] == 1
     zeros = np.array([0.0, -0.0], dtype)
-    assert ulp_distance(zeros, zeros[::-1])[0] == 0  # +0 and -0 are 0 apart (their sign is checked separately)
+    assert (
+        ulp_distance(zeros, zeros[::-1])[0] == 0
+    )  # +0 and -0 are 0 apart (their sign is checked separately)
     sub = np.array([0.0], dtype)
     sub.view(np.uint16 if np.dtype(dtype).itemsize == 2 else np.dtype(f"u{np.dtype(dtype).itemsize}"))[0] = 1
     assert ulp_distance(np.array([0.0], dtype), sub)[0] == 1
@@ -130,36 +135,50 @@ def test_compare_outputs_counts_and_first_failure() -> None:
 
 
 def _kd(tmp_path, entries: list[dict]) -> str:  # type: ignore[no-untyped-def]
-    doc = {"schema": "frankenjax.known-divergences.v1", "reviewed_by": "t", "reviewed_at": "2025-01-01",
-           "divergences": entries}
+    doc = {
+        "schema": "frankenjax.known-divergences.v1",
+        "reviewed_by": "t",
+        "reviewed_at": "2025-01-01",
+        "divergences": entries,
+    }
     path = tmp_path / "kd.json"
     path.write_text(json.dumps(doc))
     return str(path)
 
 
 def _entry(**kw: object) -> dict:
-    base = {"id": "KD-0001", "kind": "value", "cases": ["prim.sin.float32.*"],
-            "reason": "XLA's float32 sin differs from libm at huge arguments", "evidence": "https://example.org/x",
-            "added": "2025-01-01", "reviewed_by": "t"}
+    base = {
+        "id": "KD-0001",
+        "kind": "value",
+        "cases": ["prim.sin.float32.*"],
+        "reason": "XLA's float32 sin differs from libm at huge arguments",
+        "evidence": "https://example.org/x",
+        "added": "2025-01-01",
+        "reviewed_by": "t",
+    }
     base.update(kw)
     return base
 
 
 def test_known_divergences_match_by_pattern_and_kind(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    kd = load_known_divergences(_kd(tmp_path, [_entry(), _entry(id="KD-0002", kind="nondeterministic",
-                                                                cases=["comp.*"])]))
+    kd = load_known_divergences(
+        _kd(tmp_path, [_entry(), _entry(id="KD-0002", kind="nondeterministic", cases=["comp.*"])])
+    )
     assert kd.match("prim.sin.float32.edge.jit").id == "KD-0001"  # type: ignore[union-attr]
     assert kd.match("prim.sin.float64.edge.jit") is None
     assert kd.match("comp.x") is None  # nondeterministic entries do not excuse values
     assert kd.match("comp.x", kinds=("nondeterministic",)).id == "KD-0002"  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("bad", [
-    {"evidence": "not a link"},
-    {"reason": "short"},
-    {"id": "KD-1"},
-    {"kind": "whatever"},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"evidence": "not a link"},
+        {"reason": "short"},
+        {"id": "KD-1"},
+        {"kind": "whatever"},
+    ],
+)
 def test_known_divergences_need_reason_and_evidence(tmp_path, bad: dict) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(SchemaError) as err:
         load_known_divergences(_kd(tmp_path, [_entry(**bad)]))

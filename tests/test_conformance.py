@@ -12,13 +12,19 @@ import pytest
 
 from harness.capture import capture
 from harness.cli import main
-from harness.conformance import primitives_table, read_report, run_conformance, run_case
+from harness.conformance import primitives_table, read_report, run_case, run_conformance
 from harness.fixtures import FixtureError, bundle_path, read_bundle
 
 pytest.importorskip("jax")
 
-CASES = ["seed.sin_x.float64.jit.*", "seed.square.float64.grad.*", "prim.sin.int32", "prim.neg.float32.normal",
-         "prim.nextafter.float64.normal.grad", "prim.reshape.3x2.float64.normal"]
+CASES = [
+    "seed.sin_x.float64.jit.*",
+    "seed.square.float64.grad.*",
+    "prim.sin.int32",
+    "prim.neg.float32.normal",
+    "prim.nextafter.float64.normal.grad",
+    "prim.reshape.3x2.float64.normal",
+]
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +59,9 @@ def test_conformance_on_a_live_capture(bundles: Path, tmp_path: Path) -> None:
     md = Path(report.files["markdown"]).read_text()
     assert "## Per primitive" in md and "## Error histogram" in md and "## Worst errors" in md
     junit = ET.parse(report.files["junit"]).getroot()
-    assert junit.tag == "testsuites" and junit.get("tests") == str(t["cases"]) and junit.get("failures") == "0"
+    assert (
+        junit.tag == "testsuites" and junit.get("tests") == str(t["cases"]) and junit.get("failures") == "0"
+    )
     assert {s.get("name") for s in junit} == set(report.families)
 
 
@@ -76,8 +84,20 @@ def test_a_failing_case_is_reported_and_exits_1(bundles: Path, tmp_path: Path) -
         case["expected"]["outputs"][0]["data"] = [1.5]
 
     _tamper(bundle_path(fx, "seed"), "seed.square.float64.grad.2", wrong)
-    rc = main(["conformance", "--fixtures", str(fx), "--report-dir", str(tmp_path / "r"), "--jobs", "0", "--quiet",
-               "--junit", str(tmp_path / "junit.xml")])
+    rc = main(
+        [
+            "conformance",
+            "--fixtures",
+            str(fx),
+            "--report-dir",
+            str(tmp_path / "r"),
+            "--jobs",
+            "0",
+            "--quiet",
+            "--junit",
+            str(tmp_path / "junit.xml"),
+        ]
+    )
     assert rc == 1
     report = read_report(tmp_path / "r" / "parity-report.v1.json")
     assert report["totals"]["fail"] == 1 and report["histogram"]["failure_kinds"] == {"value": 1}
@@ -89,14 +109,31 @@ def test_a_failing_case_is_reported_and_exits_1(bundles: Path, tmp_path: Path) -
 
 def test_known_divergences_are_never_pass(bundles: Path, tmp_path: Path) -> None:
     kd = tmp_path / "kd.json"
-    kd.write_text(json.dumps({
-        "schema": "frankenjax.known-divergences.v1", "reviewed_by": "t", "reviewed_at": "2025-01-01",
-        "divergences": [{"id": "KD-0001", "kind": "value", "cases": ["prim.neg.float32.*"],
-                         "reason": "a test entry: these cases pass but are listed", "evidence": "https://example.org",
-                         "added": "2025-01-01", "reviewed_by": "t"}]}))
+    kd.write_text(
+        json.dumps(
+            {
+                "schema": "frankenjax.known-divergences.v1",
+                "reviewed_by": "t",
+                "reviewed_at": "2025-01-01",
+                "divergences": [
+                    {
+                        "id": "KD-0001",
+                        "kind": "value",
+                        "cases": ["prim.neg.float32.*"],
+                        "reason": "a test entry: these cases pass but are listed",
+                        "evidence": "https://example.org",
+                        "added": "2025-01-01",
+                        "reviewed_by": "t",
+                    }
+                ],
+            }
+        )
+    )
     report = run_conformance([bundles], report_dir=tmp_path / "r", jobs=0, known_divergences=kd)
     kd_rows = [r for r in report.results if r["status"] == "known_divergence"]
-    assert len(kd_rows) == 5 and all(r["divergence"] == "KD-0001" and r["still_diverges"] is False for r in kd_rows)
+    assert len(kd_rows) == 5 and all(
+        r["divergence"] == "KD-0001" and r["still_diverges"] is False for r in kd_rows
+    )
     assert report.ok and report.totals["known_divergence"] == 5
     assert report.histogram["known_divergences"] == {"KD-0001": 5}
 
@@ -114,14 +151,18 @@ def _run_bad(fx: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> st
     return capsys.readouterr().err
 
 
-def test_bad_schema_is_a_typed_error(bundles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_schema_is_a_typed_error(
+    bundles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     fx = _copy(bundles, tmp_path)
     _tamper(bundle_path(fx, "seed"), "seed.sin_x.float64.jit.0", lambda c: c.pop("tolerance"))
     err = _run_bad(fx, tmp_path, capsys)
     assert "FJ-SCHEMA-INVALID" in err and "seed.bundle.json" in err
 
 
-def test_wrong_dtype_is_a_typed_error(bundles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_wrong_dtype_is_a_typed_error(
+    bundles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     fx = _copy(bundles, tmp_path)
 
     def int_data_claims_float(case: dict[str, Any]) -> None:
@@ -140,7 +181,9 @@ def test_wrong_dtype_is_a_typed_error(bundles: Path, tmp_path: Path, capsys: pyt
     assert "FJ-SCHEMA-INVALID" in _run_bad(fx2, tmp_path / "b", capsys)
 
 
-def test_truncated_file_is_a_typed_error(bundles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_truncated_file_is_a_typed_error(
+    bundles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     fx = _copy(bundles, tmp_path)
     path = bundle_path(fx, "prim.elementwise")
     data = path.read_bytes()
@@ -149,7 +192,9 @@ def test_truncated_file_is_a_typed_error(bundles: Path, tmp_path: Path, capsys: 
     assert "FJ-IO-READ" in err and "prim.elementwise.bundle.json" in err
 
 
-def test_a_changed_program_is_detected(bundles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_changed_program_is_detected(
+    bundles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     fx = _copy(bundles, tmp_path)
 
     def swap_primitive(case: dict[str, Any]) -> None:
@@ -160,7 +205,9 @@ def test_a_changed_program_is_detected(bundles: Path, tmp_path: Path, capsys: py
     assert "FJ-FIXTURE-INVALID" in err and "ir_fingerprint" in err
 
 
-def test_duplicate_ids_and_missing_bundles(bundles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_duplicate_ids_and_missing_bundles(
+    bundles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     fx = _copy(bundles, tmp_path)
     shutil.copy(bundle_path(fx, "seed"), fx / "seed-copy.bundle.json")
     with pytest.raises(FixtureError) as err:
@@ -168,20 +215,26 @@ def test_duplicate_ids_and_missing_bundles(bundles: Path, tmp_path: Path, capsys
     assert err.value.code in ("FJ-FIXTURE-DUPLICATE", "FJ-FIXTURE-INVALID")
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert main(["conformance", "--fixtures", str(empty), "--report-dir", str(tmp_path / "r2"), "--quiet"]) == 2
+    assert (
+        main(["conformance", "--fixtures", str(empty), "--report-dir", str(tmp_path / "r2"), "--quiet"]) == 2
+    )
     assert "FJ-FIXTURE-NONE" in capsys.readouterr().err
 
 
 def test_reference_disagreements_are_case_results_not_bundle_errors(bundles: Path) -> None:
-    case = next(c for c in read_bundle(bundle_path(bundles, "prim.elementwise")).cases
-                if c["case_id"] == "prim.sin.int32.rejected")
+    case = next(
+        c
+        for c in read_bundle(bundle_path(bundles, "prim.elementwise")).cases
+        if c["case_id"] == "prim.sin.int32.rejected"
+    )
     flipped = dict(case, probe=dict(case["probe"], operands=[{"shape": [4], "dtype": "float32"}]))
     result = run_case(flipped)  # the reference accepts float32 sin: it disagrees with the expected rejection
     assert result["status"] == "fail" and result["kind"] == "no_error"
 
 
-def test_primitives_table_reads_the_latest_report(bundles: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_primitives_table_reads_the_latest_report(
+    bundles: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("FJH_ROOT", str(tmp_path))
     before = primitives_table()
     assert before.report is None and all(r.cases is None for r in before.rows)

@@ -23,16 +23,24 @@ def seed_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     mp = pytest.MonkeyPatch()
     mp.setenv(NO_JAX_ENV, "1")
     try:
-        capture(output_dir=out, patterns=["seed.add2", "seed.square", "seed.dot3", "seed.reduce_sum_vec",
-                                          "seed.sin_x"], jobs=0)
+        capture(
+            output_dir=out,
+            patterns=["seed.add2", "seed.square", "seed.dot3", "seed.reduce_sum_vec", "seed.sin_x"],
+            jobs=0,
+        )
     finally:
         mp.undo()
     return out
 
 
 def test_values_round_trip_in_the_tagged_form() -> None:
-    for arr in (np.float64(2.5), np.int64(-7), np.arange(3.0), np.arange(4).reshape(2, 2),
-                np.zeros((2, 0, 3))):
+    for arr in (
+        np.float64(2.5),
+        np.int64(-7),
+        np.arange(3.0),
+        np.arange(4).reshape(2, 2),
+        np.zeros((2, 0, 3)),
+    ):
         tagged = encode_value(np.asarray(arr))
         assert tagged is not None
         back = decode_value(tagged, "v")
@@ -52,16 +60,36 @@ def test_export_writes_the_rust_format_exactly(seed_bundle: Path, tmp_path: Path
     out = tmp_path / "legacy_transform_cases.v1.json"
     result = export_v1(out, [seed_bundle])
     doc = json.loads(out.read_text())
-    assert set(doc) == {"schema_version", "generated_by", "generated_at_unix_ms", "capture_mode", "strict_capture",
-                        "cases"}
+    assert set(doc) == {
+        "schema_version",
+        "generated_by",
+        "generated_at_unix_ms",
+        "capture_mode",
+        "strict_capture",
+        "cases",
+    }
     assert doc["schema_version"] == "frankenjax.transform-fixtures.v1"
     assert doc["capture_mode"] == "analytical_fallback" and doc["strict_capture"] is False
     assert result.exported == len(doc["cases"]) > 50
-    assert result.skipped == {"a value is not a finite float64/int64 array": result.considered - result.exported}
+    assert result.skipped == {
+        "a value is not a finite float64/int64 array": result.considered - result.exported
+    }
     cases = {c["case_id"]: c for c in doc["cases"]}
     for c in doc["cases"]:
-        assert set(c) == {"case_id", "family", "mode", "program", "transforms", "comparator", "baseline_mismatch",
-                          "flaky", "args", "expected", "atol", "rtol"}
+        assert set(c) == {
+            "case_id",
+            "family",
+            "mode",
+            "program",
+            "transforms",
+            "comparator",
+            "baseline_mismatch",
+            "flaky",
+            "args",
+            "expected",
+            "atol",
+            "rtol",
+        }
     grad = cases["seed.square.float64.grad.0"]
     assert grad["family"] == "grad" and grad["program"] == "square" and grad["transforms"] == ["grad"]
     assert grad["args"] == [{"kind": "scalar_f64", "value": -3.0}]
@@ -71,7 +99,11 @@ def test_export_writes_the_rust_format_exactly(seed_bundle: Path, tmp_path: Path
     assert jv["transforms"] == ["jit", "vmap"] and jv["family"] == "jit" and jv["comparator"] == "exact"
     assert jv["args"][0]["kind"] == "vector_i64"
     dot = cases["seed.dot3.int64.vmap"]
-    assert dot["args"][0] == {"kind": "tensor_i64", "shape": [4, 3], "values": [1, 2, 3, 2, 0, -1, 9, 9, 9, -2, -3, -4]}
+    assert dot["args"][0] == {
+        "kind": "tensor_i64",
+        "shape": [4, 3],
+        "values": [1, 2, 3, 2, 0, -1, 9, 9, 9, -2, -3, -4],
+    }
 
 
 def test_import_runs_the_exported_cases_through_conformance(seed_bundle: Path, tmp_path: Path) -> None:
@@ -88,39 +120,100 @@ def test_import_runs_the_exported_cases_through_conformance(seed_bundle: Path, t
 
 
 def _rust_file(tmp_path: Path, cases: list[dict[str, Any]]) -> Path:
-    doc = {"schema_version": "frankenjax.transform-fixtures.v1", "generated_by": "legacy_jax_capture_script",
-           "generated_at_unix_ms": 1700000000000, "oracle_root": "/dp/frankenjax/legacy_jax_code/jax",
-           "capture_mode": "legacy_jax", "strict_capture": True, "metadata": {"jax_version": "0.4.30"},
-           "cases": cases}
+    doc = {
+        "schema_version": "frankenjax.transform-fixtures.v1",
+        "generated_by": "legacy_jax_capture_script",
+        "generated_at_unix_ms": 1700000000000,
+        "oracle_root": "/dp/frankenjax/legacy_jax_code/jax",
+        "capture_mode": "legacy_jax",
+        "strict_capture": True,
+        "metadata": {"jax_version": "0.4.30"},
+        "cases": cases,
+    }
     path = tmp_path / "rust.v1.json"
     path.write_text(json.dumps(doc))
     return path
 
 
-def _case(case_id: str, program: str, transforms: list[str], args: list[Any], expected: list[Any],
-          comparator: str = "approx_atol_rtol", tol: float = 1e-6) -> dict[str, Any]:
-    return {"args": args, "atol": tol, "baseline_mismatch": False, "case_id": case_id, "comparator": comparator,
-            "expected": expected, "family": transforms[0], "flaky": False, "mode": "strict", "program": program,
-            "rtol": tol, "simulated_delay_ms": 0, "transforms": transforms}
+def _case(
+    case_id: str,
+    program: str,
+    transforms: list[str],
+    args: list[Any],
+    expected: list[Any],
+    comparator: str = "approx_atol_rtol",
+    tol: float = 1e-6,
+) -> dict[str, Any]:
+    return {
+        "args": args,
+        "atol": tol,
+        "baseline_mismatch": False,
+        "case_id": case_id,
+        "comparator": comparator,
+        "expected": expected,
+        "family": transforms[0],
+        "flaky": False,
+        "mode": "strict",
+        "program": program,
+        "rtol": tol,
+        "simulated_delay_ms": 0,
+        "transforms": transforms,
+    }
 
 
 def test_import_a_rust_written_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = {"kind": "scalar_f64"}
-    path = _rust_file(tmp_path, [
-        _case("jit_add2_i64_0", "add2", ["jit"], [{"kind": "scalar_i64", "value": 2}, {"kind": "scalar_i64",
-              "value": 5}], [{"kind": "scalar_i64", "value": 7}], "exact", 0.0),
-        _case("grad_sin_x_f64_0", "sin_x", ["grad"], [dict(f, value=-3.0)], [dict(f, value=-0.9899924966004454)]),
-        _case("vmap_add_one_i64_0", "add_one", ["vmap"], [{"kind": "vector_i64", "values": [1, 2, 3]}],
-              [{"kind": "vector_i64", "values": [2, 3, 4]}], "exact", 0.0),
-        _case("jit_vmap_dot3", "dot3", ["jit", "vmap"],
-              [{"kind": "tensor_i64", "shape": [2, 3], "values": [1, 2, 3, 2, 0, -1]},
-               {"kind": "tensor_i64", "shape": [2, 3], "values": [4, 5, 6, 3, 7, 2]}],
-              [{"kind": "vector_i64", "values": [32, 4]}], "exact", 0.0),
-        _case("grad_lax_exp_f64_0", "lax_exp", ["grad"], [dict(f, value=0.0)], [dict(f, value=1.0)]),
-        _case("lax_fft", "add_one", ["jit"], [{"kind": "tensor_complex128", "shape": [1], "reals": [1.0],
-              "imags": [0.0]}], [{"kind": "tensor_complex128", "shape": [1], "reals": [2.0], "imags": [0.0]}]),
-        _case("wrong_answer", "square", ["jit"], [dict(f, value=3.0)], [dict(f, value=10.0)]),
-    ])
+    path = _rust_file(
+        tmp_path,
+        [
+            _case(
+                "jit_add2_i64_0",
+                "add2",
+                ["jit"],
+                [{"kind": "scalar_i64", "value": 2}, {"kind": "scalar_i64", "value": 5}],
+                [{"kind": "scalar_i64", "value": 7}],
+                "exact",
+                0.0,
+            ),
+            _case(
+                "grad_sin_x_f64_0",
+                "sin_x",
+                ["grad"],
+                [dict(f, value=-3.0)],
+                [dict(f, value=-0.9899924966004454)],
+            ),
+            _case(
+                "vmap_add_one_i64_0",
+                "add_one",
+                ["vmap"],
+                [{"kind": "vector_i64", "values": [1, 2, 3]}],
+                [{"kind": "vector_i64", "values": [2, 3, 4]}],
+                "exact",
+                0.0,
+            ),
+            _case(
+                "jit_vmap_dot3",
+                "dot3",
+                ["jit", "vmap"],
+                [
+                    {"kind": "tensor_i64", "shape": [2, 3], "values": [1, 2, 3, 2, 0, -1]},
+                    {"kind": "tensor_i64", "shape": [2, 3], "values": [4, 5, 6, 3, 7, 2]},
+                ],
+                [{"kind": "vector_i64", "values": [32, 4]}],
+                "exact",
+                0.0,
+            ),
+            _case("grad_lax_exp_f64_0", "lax_exp", ["grad"], [dict(f, value=0.0)], [dict(f, value=1.0)]),
+            _case(
+                "lax_fft",
+                "add_one",
+                ["jit"],
+                [{"kind": "tensor_complex128", "shape": [1], "reals": [1.0], "imags": [0.0]}],
+                [{"kind": "tensor_complex128", "shape": [1], "reals": [2.0], "imags": [0.0]}],
+            ),
+            _case("wrong_answer", "square", ["jit"], [dict(f, value=3.0)], [dict(f, value=10.0)]),
+        ],
+    )
     rc = main(["import", "--format", "frankenjax-v1", str(path), "--jobs", "0", "--json"])
     out = json.loads(capsys.readouterr().out)
     assert rc == 1  # the deliberately wrong expectation fails

@@ -50,9 +50,7 @@ from frankenjax_ref.interpreters.jvp import jvp_rules
 from frankenjax_ref.interpreters.tracing import trace_to_jaxpr
 from frankenjax_ref.interpreters.transpose import transpose_rules
 
-register_code(
-    "FJ-TRANSFORM-CUSTOM-VJP", "TRANSFORM", "forward-mode autodiff (jvp) of a custom_vjp function"
-)
+register_code("FJ-TRANSFORM-CUSTOM-VJP", "TRANSFORM", "forward-mode autodiff (jvp) of a custom_vjp function")
 
 _PARAMS = {"num_consts": Param(INT, 0), "symbolic_zeros": Param(BOOL, False)}
 
@@ -60,22 +58,32 @@ custom_jvp_call_p = Primitive(
     "custom_jvp_call", dict(_PARAMS), multiple_results=True, sub_jaxprs=("call_jaxpr", "jvp_jaxpr")
 )
 custom_vjp_call_p = Primitive(
-    "custom_vjp_call", dict(_PARAMS), multiple_results=True, sub_jaxprs=("call_jaxpr", "fwd_jaxpr", "bwd_jaxpr")
+    "custom_vjp_call",
+    dict(_PARAMS),
+    multiple_results=True,
+    sub_jaxprs=("call_jaxpr", "fwd_jaxpr", "bwd_jaxpr"),
 )
-custom_lin_p = Primitive("custom_lin", {"num_res": Param(INT)}, multiple_results=True, sub_jaxprs=("bwd_jaxpr",))
+custom_lin_p = Primitive(
+    "custom_lin", {"num_res": Param(INT)}, multiple_results=True, sub_jaxprs=("bwd_jaxpr",)
+)
 
 
 def _run(closed: ClosedJaxpr, args: Sequence[Any]) -> list[Any]:
     return eval_jaxpr_raw(closed.jaxpr, closed.consts, args)
 
 
-def _check_inputs(name: str, avals: Sequence[ShapedArray], expected: Sequence[ShapedArray], what: str) -> None:
+def _check_inputs(
+    name: str, avals: Sequence[ShapedArray], expected: Sequence[ShapedArray], what: str
+) -> None:
     if len(avals) != len(expected):
-        raise PrimitiveError("FJ-PRIM-PARAM", f"{name}: {what} takes {len(expected)} inputs, got {len(avals)}")
+        raise PrimitiveError(
+            "FJ-PRIM-PARAM", f"{name}: {what} takes {len(expected)} inputs, got {len(avals)}"
+        )
     for i, (given, want) in enumerate(zip(avals, expected, strict=True)):
         if given.shape != want.shape or given.dtype != want.dtype:
             raise PrimitiveError(
-                "FJ-PRIM-SHAPE", f"{name}: input {i} is {given.str_short()} but {what} expects {want.str_short()}"
+                "FJ-PRIM-SHAPE",
+                f"{name}: input {i} is {given.str_short()} but {what} expects {want.str_short()}",
             )
 
 
@@ -99,11 +107,17 @@ def _as_tangent(value: Any, aval: ShapedArray) -> Any:
 
 
 def _custom_jvp_abstract_eval(
-    *avals: ShapedArray, call_jaxpr: ClosedJaxpr, jvp_jaxpr: ClosedJaxpr, num_consts: int, symbolic_zeros: bool
+    *avals: ShapedArray,
+    call_jaxpr: ClosedJaxpr,
+    jvp_jaxpr: ClosedJaxpr,
+    num_consts: int,
+    symbolic_zeros: bool,
 ) -> list[ShapedArray]:
     _check_inputs("custom_jvp_call", avals, call_jaxpr.in_avals, "call_jaxpr")
     primal_avals = list(call_jaxpr.in_avals[num_consts:])
-    _same_types("custom_jvp_call", jvp_jaxpr.in_avals, primal_avals + _tangents_of(primal_avals), "jvp_jaxpr's input")
+    _same_types(
+        "custom_jvp_call", jvp_jaxpr.in_avals, primal_avals + _tangents_of(primal_avals), "jvp_jaxpr's input"
+    )
     outs = list(call_jaxpr.out_avals)
     _same_types("custom_jvp_call", jvp_jaxpr.out_avals, outs + _tangents_of(outs), "jvp_jaxpr's output")
     return outs
@@ -114,8 +128,13 @@ def _custom_jvp_impl(*args: Any, call_jaxpr: ClosedJaxpr, **_: Any) -> list[Any]
 
 
 def _custom_jvp_jvp(
-    primals: list[Any], tangents: list[Any], *, call_jaxpr: ClosedJaxpr, jvp_jaxpr: ClosedJaxpr,
-    num_consts: int, symbolic_zeros: bool,
+    primals: list[Any],
+    tangents: list[Any],
+    *,
+    call_jaxpr: ClosedJaxpr,
+    jvp_jaxpr: ClosedJaxpr,
+    num_consts: int,
+    symbolic_zeros: bool,
 ) -> tuple[list[Any], list[Any]]:
     args = primals[num_consts:]
     tans = [instantiate(t) for t in tangents[num_consts:]]
@@ -138,8 +157,14 @@ def _vmap_all_at_front(closed: ClosedJaxpr, size: int) -> ClosedJaxpr:
 
 
 def _custom_jvp_batch(
-    size: int, vals: list[Any], dims: list[int | None], *, call_jaxpr: ClosedJaxpr, jvp_jaxpr: ClosedJaxpr,
-    num_consts: int, symbolic_zeros: bool,
+    size: int,
+    vals: list[Any],
+    dims: list[int | None],
+    *,
+    call_jaxpr: ClosedJaxpr,
+    jvp_jaxpr: ClosedJaxpr,
+    num_consts: int,
+    symbolic_zeros: bool,
 ) -> tuple[list[Any], list[int | None]]:
     args = [bdim_at_front(size, v, d) for v, d in zip(vals, dims, strict=True)]
     params = {
@@ -166,15 +191,21 @@ def _num_res(call_jaxpr: ClosedJaxpr, fwd_jaxpr: ClosedJaxpr) -> int:
 
 
 def _custom_vjp_abstract_eval(
-    *avals: ShapedArray, call_jaxpr: ClosedJaxpr, fwd_jaxpr: ClosedJaxpr, bwd_jaxpr: ClosedJaxpr,
-    num_consts: int, symbolic_zeros: bool,
+    *avals: ShapedArray,
+    call_jaxpr: ClosedJaxpr,
+    fwd_jaxpr: ClosedJaxpr,
+    bwd_jaxpr: ClosedJaxpr,
+    num_consts: int,
+    symbolic_zeros: bool,
 ) -> list[ShapedArray]:
     _check_inputs("custom_vjp_call", avals, call_jaxpr.in_avals, "call_jaxpr")
     primal_avals = list(call_jaxpr.in_avals[num_consts:])
     outs = list(call_jaxpr.out_avals)
     n_res = _num_res(call_jaxpr, fwd_jaxpr)
     if n_res < 0:
-        raise PrimitiveError("FJ-PRIM-PARAM", "custom_vjp_call: fwd_jaxpr returns fewer values than call_jaxpr")
+        raise PrimitiveError(
+            "FJ-PRIM-PARAM", "custom_vjp_call: fwd_jaxpr returns fewer values than call_jaxpr"
+        )
     _same_types("custom_vjp_call", fwd_jaxpr.in_avals, primal_avals, "fwd_jaxpr's input")
     res_avals = list(fwd_jaxpr.out_avals[:n_res])
     _same_types("custom_vjp_call", fwd_jaxpr.out_avals[n_res:], outs, "fwd_jaxpr's primal output")
@@ -188,8 +219,14 @@ def _custom_vjp_impl(*args: Any, call_jaxpr: ClosedJaxpr, **_: Any) -> list[Any]
 
 
 def _custom_vjp_jvp(
-    primals: list[Any], tangents: list[Any], *, call_jaxpr: ClosedJaxpr, fwd_jaxpr: ClosedJaxpr,
-    bwd_jaxpr: ClosedJaxpr, num_consts: int, symbolic_zeros: bool,
+    primals: list[Any],
+    tangents: list[Any],
+    *,
+    call_jaxpr: ClosedJaxpr,
+    fwd_jaxpr: ClosedJaxpr,
+    bwd_jaxpr: ClosedJaxpr,
+    num_consts: int,
+    symbolic_zeros: bool,
 ) -> tuple[list[Any], list[Any]]:
     n_res = _num_res(call_jaxpr, fwd_jaxpr)
     res_and_outs = _run(fwd_jaxpr, primals[num_consts:])
@@ -201,8 +238,15 @@ def _custom_vjp_jvp(
 
 
 def _custom_vjp_batch(
-    size: int, vals: list[Any], dims: list[int | None], *, call_jaxpr: ClosedJaxpr, fwd_jaxpr: ClosedJaxpr,
-    bwd_jaxpr: ClosedJaxpr, num_consts: int, symbolic_zeros: bool,
+    size: int,
+    vals: list[Any],
+    dims: list[int | None],
+    *,
+    call_jaxpr: ClosedJaxpr,
+    fwd_jaxpr: ClosedJaxpr,
+    bwd_jaxpr: ClosedJaxpr,
+    num_consts: int,
+    symbolic_zeros: bool,
 ) -> tuple[list[Any], list[int | None]]:
     args = [bdim_at_front(size, v, d) for v, d in zip(vals, dims, strict=True)]
     params = {
@@ -254,7 +298,9 @@ def _custom_lin_batch(
     size: int, vals: list[Any], dims: list[int | None], *, num_res: int, bwd_jaxpr: ClosedJaxpr
 ) -> tuple[list[Any], list[int | None]]:
     args = [bdim_at_front(size, v, d) for v, d in zip(vals, dims, strict=True)]
-    outs = bind_normalized(custom_lin_p, args, {"num_res": num_res, "bwd_jaxpr": _vmap_all_at_front(bwd_jaxpr, size)})
+    outs = bind_normalized(
+        custom_lin_p, args, {"num_res": num_res, "bwd_jaxpr": _vmap_all_at_front(bwd_jaxpr, size)}
+    )
     return outs, [0] * len(outs)
 
 

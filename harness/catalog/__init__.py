@@ -30,11 +30,11 @@ import fnmatch
 import functools
 from collections.abc import Iterable, Sequence
 
-from harness.catalog.model import Catalog, CaseSpec, ExpectedError, Operand, Uncovered
+from harness.catalog.model import CaseSpec, Catalog, ExpectedError, Operand, Uncovered
 
 __all__ = [
-    "Catalog",
     "CaseSpec",
+    "Catalog",
     "ExpectedError",
     "Operand",
     "Uncovered",

@@ -80,8 +80,9 @@ def _values(rng: np.random.Generator, shape: tuple[int, ...], dtype: str, domain
     return gen.ordinary(rng, shape, dtype, domain)
 
 
-def _example(rng: np.random.Generator, shapes: tuple[tuple[int, ...], ...], domains: tuple[str, ...],
-             dtype: str) -> list[np.ndarray]:
+def _example(
+    rng: np.random.Generator, shapes: tuple[tuple[int, ...], ...], domains: tuple[str, ...], dtype: str
+) -> list[np.ndarray]:
     s = np.asarray(rng.uniform(0.5, 1.5), gen.np_dtype(dtype)).round(3) if dtype else None
     return [np.asarray(s), *(_values(rng, sh, dtype, dom) for sh, dom in zip(shapes, domains, strict=True))]
 
@@ -119,18 +120,31 @@ def _cases(family: str, programs: dict[str, Any], stacks: dict[str, Any], custom
                         if input_set == "edge":
                             inputs = [np.stack([a, a]) for a in args]
                         else:
-                            inputs = [np.stack([a, *(_example(rng, shapes, domains, dtype)[k] for _ in range(BATCH - 1))])
-                                      for k, a in enumerate(args)]
+                            inputs = [
+                                np.stack(
+                                    [a, *(_example(rng, shapes, domains, dtype)[k] for _ in range(BATCH - 1))]
+                                )
+                                for k, a in enumerate(args)
+                            ]
                     elif names[0] == "jvp":
                         inputs = [*args, *(gen.tangent_like(rng, a) for a in args)]
                     else:
                         inputs = list(args)
                     may_raise = _JVP_OF_CUSTOM_VJP if is_vjp and names[0] in ("jvp", "hessian") else None
-                    out.append(CaseSpec(
-                        case_id=f"{program}.{dtype}.{input_set}.{slug}", family=family, program=program,
-                        program_args={}, operands=operands, stack=entries, inputs=tuple(inputs),
-                        input_set=input_set, tier="composite", may_raise=may_raise,
-                    ))
+                    out.append(
+                        CaseSpec(
+                            case_id=f"{program}.{dtype}.{input_set}.{slug}",
+                            family=family,
+                            program=program,
+                            program_args={},
+                            operands=operands,
+                            stack=entries,
+                            inputs=tuple(inputs),
+                            input_set=input_set,
+                            tier="composite",
+                            may_raise=may_raise,
+                        )
+                    )
     return out
 
 

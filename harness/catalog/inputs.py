@@ -99,12 +99,12 @@ def edge_values(dtype: str) -> np.ndarray:
     if dtype == "bool":
         return np.array([False, True])
     if d in dtypes.INTEGER:
-        info = np.iinfo(d)
-        vals = [0, 1, -1, 2, -3, 7, 100, int(info.min), int(info.max), int(info.min) + 1, int(info.max) - 1]
-        return np.array(vals, dtype=d)
+        iinfo = np.iinfo(d)
+        lo, hi = int(iinfo.min), int(iinfo.max)
+        return np.array([0, 1, -1, 2, -3, 7, 100, lo, hi, lo + 1, hi - 1], dtype=d)
     if dtype in COMPLEXES:
         comp = dtypes.float32 if dtype == "complex64" else dtypes.float64
-        sub = np.finfo(comp).smallest_subnormal
+        sub = float(np.finfo(comp).smallest_subnormal)  # type: ignore[type-var]
         parts = np.array([0.0, -0.0, 1.0, -1.5, np.inf, -np.inf, np.nan, sub], dtype=comp)
         re = np.repeat(parts, len(parts))
         im = np.tile(parts, len(parts))
@@ -113,9 +113,23 @@ def edge_values(dtype: str) -> np.ndarray:
         return out
     info = np.finfo(d)
     big, small = (1e20, 1e-20) if d == dtypes.float32 else (1e200, 1e-200)
-    vals = [
-        0.0, -0.0, 1.0, -1.0, 0.5, -2.5, np.inf, -np.inf, np.nan, info.smallest_subnormal,
-        -info.smallest_subnormal, info.tiny, info.max, -info.max, big, small,
+    vals: list[float] = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        0.5,
+        -2.5,
+        np.inf,
+        -np.inf,
+        np.nan,
+        info.smallest_subnormal,
+        -info.smallest_subnormal,
+        info.tiny,
+        info.max,
+        -info.max,
+        big,
+        small,
     ]
     with np.errstate(over="ignore"):
         return np.array(vals, dtype=d)

@@ -59,6 +59,11 @@ class Variant:
         return self.domains[i] if i < len(self.domains) else "any"
 
 
+def _fixed(**params: Any) -> ParamsFn:
+    """Params that do not depend on the swept dtype."""
+    return lambda _d: dict(params)
+
+
 def _unary(domain: str = "any", **kw: Any) -> list[Variant]:
     return [Variant("", 1, empty_shapes=((0,),), domains=(domain,), **kw)]
 
@@ -68,7 +73,7 @@ def _binary(domains: tuple[str, str] = ("any", "any"), **kw: Any) -> list[Varian
 
 
 _ACC = {"accuracy": None}
-_NONDIFF = {"differentiable": False}
+_NONDIFF: dict[str, Any] = {"differentiable": False}
 
 
 def _acc_unary(domain: str = "any") -> list[Variant]:
@@ -78,20 +83,37 @@ def _acc_unary(domain: str = "any") -> list[Variant]:
 def _reduction(name: str, differentiable: bool = True, extra: dict[str, Any] | None = None) -> list[Variant]:
     ex = extra or {}
     return [
-        Variant("axes=1", 1, ((2, 3),), ((0, 3),), params=lambda d: {"axes": (1,), **ex}, differentiable=differentiable),
-        Variant("axes=0,1", 1, ((2, 3),), ((0, 3),), params=lambda d: {"axes": (0, 1), **ex},
-                differentiable=differentiable),
+        Variant(
+            "axes=1",
+            1,
+            ((2, 3),),
+            ((0, 3),),
+            params=lambda d: {"axes": (1,), **ex},
+            differentiable=differentiable,
+        ),
+        Variant(
+            "axes=0,1",
+            1,
+            ((2, 3),),
+            ((0, 3),),
+            params=lambda d: {"axes": (0, 1), **ex},
+            differentiable=differentiable,
+        ),
     ]
 
 
 def _convert_variants() -> list[Variant]:
     out = []
     for target in gen.CANDIDATE_DTYPES:
-        out.append(Variant(
-            f"to={target}", 1, empty_shapes=((0,),),
-            params=lambda d, t=target: {"new_dtype": t, "weak_type": False, "sharding": None},
-            differentiable=gen.is_inexact(target),
-        ))
+        out.append(
+            Variant(
+                f"to={target}",
+                1,
+                empty_shapes=((0,),),
+                params=_fixed(new_dtype=target, weak_type=False, sharding=None),
+                differentiable=gen.is_inexact(target),
+            )
+        )
     return out
 
 
@@ -99,43 +121,86 @@ _DOT = "dimension_numbers"
 
 RECIPES: dict[str, list[Variant]] = {
     # --- elementwise, one operand
-    "abs": _unary(), "neg": _unary(), "sign": _unary(), "square": _unary(),
-    "floor": _unary(), "ceil": _unary(), "is_finite": _unary(differentiable=False),
-    "not": _unary(differentiable=False), "copy": _unary(), "stop_gradient": _unary(),
-    "real": _unary(), "imag": _unary(),
-    "sin": _acc_unary(), "cos": _acc_unary(), "tan": _acc_unary("unit"), "tanh": _acc_unary(),
-    "exp": _acc_unary(), "exp2": _acc_unary(), "expm1": _acc_unary(), "logistic": _acc_unary(),
-    "log": _acc_unary("positive"), "log1p": _acc_unary("gt_minus1"), "sqrt": _acc_unary("positive"),
-    "rsqrt": _acc_unary("positive"), "cbrt": _acc_unary(),
-    "asin": _unary("unit"), "acos": _unary("unit"), "atan": _unary(), "sinh": _unary(), "cosh": _unary(),
-    "asinh": _unary(), "acosh": _unary("ge1"), "atanh": _unary("unit"),
+    "abs": _unary(),
+    "neg": _unary(),
+    "sign": _unary(),
+    "square": _unary(),
+    "floor": _unary(),
+    "ceil": _unary(),
+    "is_finite": _unary(differentiable=False),
+    "not": _unary(differentiable=False),
+    "copy": _unary(),
+    "stop_gradient": _unary(),
+    "real": _unary(),
+    "imag": _unary(),
+    "sin": _acc_unary(),
+    "cos": _acc_unary(),
+    "tan": _acc_unary("unit"),
+    "tanh": _acc_unary(),
+    "exp": _acc_unary(),
+    "exp2": _acc_unary(),
+    "expm1": _acc_unary(),
+    "logistic": _acc_unary(),
+    "log": _acc_unary("positive"),
+    "log1p": _acc_unary("gt_minus1"),
+    "sqrt": _acc_unary("positive"),
+    "rsqrt": _acc_unary("positive"),
+    "cbrt": _acc_unary(),
+    "asin": _unary("unit"),
+    "acos": _unary("unit"),
+    "atan": _unary(),
+    "sinh": _unary(),
+    "cosh": _unary(),
+    "asinh": _unary(),
+    "acosh": _unary("ge1"),
+    "atanh": _unary("unit"),
     "conj": [Variant("", 1, empty_shapes=((0,),), params=lambda d: {"input_dtype": d})],
     "round": [
         Variant("away", 1, empty_shapes=((0,),), params=lambda d: {"rounding_method": "AWAY_FROM_ZERO"}),
         Variant("even", 1, empty_shapes=((0,),), params=lambda d: {"rounding_method": "TO_NEAREST_EVEN"}),
     ],
-    "integer_pow": [
-        Variant(f"y={y}", 1, empty_shapes=((0,),), params=lambda d, y=y: {"y": y}) for y in (2, 3, -2, 0)
-    ],
+    "integer_pow": [Variant(f"y={y}", 1, empty_shapes=((0,),), params=_fixed(y=y)) for y in (2, 3, -2, 0)],
     # --- elementwise, two operands
-    "add": _binary(), "sub": _binary(), "mul": [Variant("", 2, empty_shapes=((0,), (0,)),
-                                                         params=lambda d: {"out_dtype": None})],
-    "div": _binary(("any", "nonzero")), "rem": _binary(("any", "nonzero")),
-    "max": _binary(), "min": _binary(), "atan2": _binary(), "add_any": _binary(), "complex": _binary(),
+    "add": _binary(),
+    "sub": _binary(),
+    "mul": [Variant("", 2, empty_shapes=((0,), (0,)), params=lambda d: {"out_dtype": None})],
+    "div": _binary(("any", "nonzero")),
+    "rem": _binary(("any", "nonzero")),
+    "max": _binary(),
+    "min": _binary(),
+    "atan2": _binary(),
+    "add_any": _binary(),
+    "complex": _binary(),
     "pow": [
         Variant("", 2, empty_shapes=((0,), (0,)), domains=("positive", "exponent")),
-        Variant("exp=int32", 2, empty_shapes=((0,), (0,)), domains=("positive", "exponent"),
-                operand_dtypes=lambda d: (d, "int32")),
+        Variant(
+            "exp=int32",
+            2,
+            empty_shapes=((0,), (0,)),
+            domains=("positive", "exponent"),
+            operand_dtypes=lambda d: (d, "int32"),
+        ),
     ],
     "nextafter": _binary(grad_may_raise=ExpectedError("NotImplementedError", ("FJ-RULE-MISSING",))),
-    "and": _binary(**_NONDIFF), "or": _binary(**_NONDIFF), "xor": _binary(**_NONDIFF),
-    "eq": _binary(**_NONDIFF), "ne": _binary(**_NONDIFF), "lt": _binary(**_NONDIFF),
-    "le": _binary(**_NONDIFF), "gt": _binary(**_NONDIFF), "ge": _binary(**_NONDIFF),
+    "and": _binary(**_NONDIFF),
+    "or": _binary(**_NONDIFF),
+    "xor": _binary(**_NONDIFF),
+    "eq": _binary(**_NONDIFF),
+    "ne": _binary(**_NONDIFF),
+    "lt": _binary(**_NONDIFF),
+    "le": _binary(**_NONDIFF),
+    "gt": _binary(**_NONDIFF),
+    "ge": _binary(**_NONDIFF),
     # --- elementwise, three operands
     "select_n": [
         Variant("pred=bool", 3, empty_shapes=((0,), (0,), (0,)), operand_dtypes=lambda d: ("bool", d, d)),
-        Variant("pred=int32", 4, empty_shapes=((0,),) * 4, operand_dtypes=lambda d: ("int32", d, d, d),
-                domains=("index",)),
+        Variant(
+            "pred=int32",
+            4,
+            empty_shapes=((0,),) * 4,
+            operand_dtypes=lambda d: ("int32", d, d, d),
+            domains=("index",),
+        ),
     ],
     "clamp": [
         Variant("", 3, empty_shapes=((0,), (0,), (0,)), domains=("small", "any", "small")),
@@ -145,33 +210,67 @@ RECIPES: dict[str, list[Variant]] = {
     "convert_element_type": _convert_variants(),
     # --- shape
     "broadcast_in_dim": [
-        Variant("row", 1, ((3,),), ((0,),),
-                params=lambda d: {"shape": (2, 3), "broadcast_dimensions": (1,), "sharding": None}),
-        Variant("size1", 1, ((2, 1),), None,
-                params=lambda d: {"shape": (2, 4), "broadcast_dimensions": (0, 1), "sharding": None}),
+        Variant(
+            "row",
+            1,
+            ((3,),),
+            ((0,),),
+            params=lambda d: {"shape": (2, 3), "broadcast_dimensions": (1,), "sharding": None},
+        ),
+        Variant(
+            "size1",
+            1,
+            ((2, 1),),
+            None,
+            params=lambda d: {"shape": (2, 4), "broadcast_dimensions": (0, 1), "sharding": None},
+        ),
     ],
-    "concatenate": [Variant("dim=1", 2, ((2, 3), (2, 2)), ((2, 0), (2, 2)), params=lambda d: {"dimension": 1})],
+    "concatenate": [
+        Variant("dim=1", 2, ((2, 3), (2, 2)), ((2, 0), (2, 2)), params=lambda d: {"dimension": 1})
+    ],
     "pad": [
-        Variant("grow", 2, ((2, 3), ()), ((0, 3), ()),
-                params=lambda d: {"padding_config": ((1, 0, 0), (0, 2, 1))}),
-        Variant("negative", 2, ((2, 3), ()), None,
-                params=lambda d: {"padding_config": ((-1, 1, 0), (1, -1, 1))}),
+        Variant(
+            "grow", 2, ((2, 3), ()), ((0, 3), ()), params=lambda d: {"padding_config": ((1, 0, 0), (0, 2, 1))}
+        ),
+        Variant(
+            "negative", 2, ((2, 3), ()), None, params=lambda d: {"padding_config": ((-1, 1, 0), (1, -1, 1))}
+        ),
     ],
     "reshape": [
-        Variant("3x2", 1, ((2, 3),), ((0, 3),),
-                params=lambda d: {"new_sizes": (3, 2), "dimensions": None, "sharding": None}),
-        Variant("flat", 1, ((2, 3),), None,
-                params=lambda d: {"new_sizes": (6,), "dimensions": None, "sharding": None}),
+        Variant(
+            "3x2",
+            1,
+            ((2, 3),),
+            ((0, 3),),
+            params=lambda d: {"new_sizes": (3, 2), "dimensions": None, "sharding": None},
+        ),
+        Variant(
+            "flat",
+            1,
+            ((2, 3),),
+            None,
+            params=lambda d: {"new_sizes": (6,), "dimensions": None, "sharding": None},
+        ),
     ],
     "rev": [
         Variant("dims=0", 1, ((2, 3),), ((0, 3),), params=lambda d: {"dimensions": (0,)}),
         Variant("dims=0,1", 1, ((2, 3),), None, params=lambda d: {"dimensions": (0, 1)}),
     ],
     "slice": [
-        Variant("unit", 1, ((4, 5),), None,
-                params=lambda d: {"start_indices": (1, 0), "limit_indices": (3, 5), "strides": None}),
-        Variant("strided", 1, ((4, 5),), None,
-                params=lambda d: {"start_indices": (0, 1), "limit_indices": (4, 5), "strides": (2, 2)}),
+        Variant(
+            "unit",
+            1,
+            ((4, 5),),
+            None,
+            params=lambda d: {"start_indices": (1, 0), "limit_indices": (3, 5), "strides": None},
+        ),
+        Variant(
+            "strided",
+            1,
+            ((4, 5),),
+            None,
+            params=lambda d: {"start_indices": (0, 1), "limit_indices": (4, 5), "strides": (2, 2)},
+        ),
     ],
     "squeeze": [Variant("dims=0", 1, ((1, 3),), ((1, 0),), params=lambda d: {"dimensions": (0,)})],
     "transpose": [
@@ -179,10 +278,22 @@ RECIPES: dict[str, list[Variant]] = {
         Variant("3d", 1, ((2, 3, 4),), None, params=lambda d: {"permutation": (2, 0, 1)}),
     ],
     "iota": [
-        Variant("1d", 0, (), None, params=lambda d: {"dtype": d, "shape": (5,), "dimension": 0, "sharding": None},
-                differentiable=False),
-        Variant("2d", 0, (), None, params=lambda d: {"dtype": d, "shape": (2, 3), "dimension": 1, "sharding": None},
-                differentiable=False),
+        Variant(
+            "1d",
+            0,
+            (),
+            None,
+            params=lambda d: {"dtype": d, "shape": (5,), "dimension": 0, "sharding": None},
+            differentiable=False,
+        ),
+        Variant(
+            "2d",
+            0,
+            (),
+            None,
+            params=lambda d: {"dtype": d, "shape": (2, 3), "dimension": 1, "sharding": None},
+            differentiable=False,
+        ),
     ],
     # --- reductions
     "reduce_sum": _reduction("reduce_sum", extra={"out_sharding": None}),
@@ -192,37 +303,97 @@ RECIPES: dict[str, list[Variant]] = {
     "reduce_and": _reduction("reduce_and", differentiable=False),
     "reduce_or": _reduction("reduce_or", differentiable=False),
     "argmax": [
-        Variant("axes=1", 1, ((2, 3),), None, params=lambda d: {"axes": (1,), "index_dtype": "int32"},
-                differentiable=False),
-        Variant("axes=0", 1, ((2, 3),), None, params=lambda d: {"axes": (0,), "index_dtype": "int64"},
-                differentiable=False),
+        Variant(
+            "axes=1",
+            1,
+            ((2, 3),),
+            None,
+            params=lambda d: {"axes": (1,), "index_dtype": "int32"},
+            differentiable=False,
+        ),
+        Variant(
+            "axes=0",
+            1,
+            ((2, 3),),
+            None,
+            params=lambda d: {"axes": (0,), "index_dtype": "int64"},
+            differentiable=False,
+        ),
     ],
     "argmin": [
-        Variant("axes=1", 1, ((2, 3),), None, params=lambda d: {"axes": (1,), "index_dtype": "int32"},
-                differentiable=False),
-        Variant("axes=0", 1, ((2, 3),), None, params=lambda d: {"axes": (0,), "index_dtype": "int64"},
-                differentiable=False),
+        Variant(
+            "axes=1",
+            1,
+            ((2, 3),),
+            None,
+            params=lambda d: {"axes": (1,), "index_dtype": "int32"},
+            differentiable=False,
+        ),
+        Variant(
+            "axes=0",
+            1,
+            ((2, 3),),
+            None,
+            params=lambda d: {"axes": (0,), "index_dtype": "int64"},
+            differentiable=False,
+        ),
     ],
     # --- linear algebra
     "dot_general": [
-        Variant("vec", 2, ((3,), (3,)), ((0,), (0,)),
-                params=lambda d: {_DOT: (((0,), (0,)), ((), ())), "precision": None,
-                                  "preferred_element_type": None, "out_sharding": None}),
-        Variant("matmul", 2, ((2, 3), (3, 4)), ((2, 0), (0, 4)),
-                params=lambda d: {_DOT: (((1,), (0,)), ((), ())), "precision": None,
-                                  "preferred_element_type": None, "out_sharding": None}),
-        Variant("batched", 2, ((2, 2, 3), (2, 3, 4)), None,
-                params=lambda d: {_DOT: (((2,), (1,)), ((0,), (0,))), "precision": None,
-                                  "preferred_element_type": None, "out_sharding": None}),
-        Variant("highest", 2, ((2, 3), (3,)), None,
-                params=lambda d: {_DOT: (((1,), (0,)), ((), ())), "precision": ("HIGHEST", "HIGHEST"),
-                                  "preferred_element_type": None, "out_sharding": None}),
+        Variant(
+            "vec",
+            2,
+            ((3,), (3,)),
+            ((0,), (0,)),
+            params=lambda d: {
+                _DOT: (((0,), (0,)), ((), ())),
+                "precision": None,
+                "preferred_element_type": None,
+                "out_sharding": None,
+            },
+        ),
+        Variant(
+            "matmul",
+            2,
+            ((2, 3), (3, 4)),
+            ((2, 0), (0, 4)),
+            params=lambda d: {
+                _DOT: (((1,), (0,)), ((), ())),
+                "precision": None,
+                "preferred_element_type": None,
+                "out_sharding": None,
+            },
+        ),
+        Variant(
+            "batched",
+            2,
+            ((2, 2, 3), (2, 3, 4)),
+            None,
+            params=lambda d: {
+                _DOT: (((2,), (1,)), ((0,), (0,))),
+                "precision": None,
+                "preferred_element_type": None,
+                "out_sharding": None,
+            },
+        ),
+        Variant(
+            "highest",
+            2,
+            ((2, 3), (3,)),
+            None,
+            params=lambda d: {
+                _DOT: (((1,), (0,)), ((), ())),
+                "precision": ("HIGHEST", "HIGHEST"),
+                "preferred_element_type": None,
+                "out_sharding": None,
+            },
+        ),
     ],
 }
 
 #: Registered primitives that get no per-primitive cases, and why (they are covered elsewhere or cannot be).
 EXCLUDED: dict[str, str] = {
-    "jit": "higher-order: covered by programs with nested jit (comp.nested_jit, jnp functions) and jit stacks",
+    "jit": "higher-order: covered by programs with nested jit (comp.nested_jit, jnp helpers)",
     "custom_jvp_call": "higher-order: covered by the custom.* programs",
     "custom_vjp_call": "higher-order: covered by the custom.* programs",
     "custom_lin": "internal to the reference's reverse mode of custom_vjp; never in a JAX program",
@@ -250,7 +421,7 @@ def _mechanical(name: str) -> list[Variant] | None:
                 continue
             except TypeError:
                 break
-            return [Variant("", arity, empty_shapes=((0,),) * arity, params=lambda _d, p=params: dict(p))]
+            return [Variant("", arity, empty_shapes=((0,),) * arity, params=_fixed(**params))]
     return None
 
 
@@ -289,15 +460,34 @@ def _variant_cases(name: str, family: str, v: Variant, d: str) -> list[CaseSpec]
     program_args = {"primitive": name, "params": params}
     cases: list[CaseSpec] = []
 
-    def add(input_set: str, slug: str, entries: tuple[dict[str, Any], ...], operands: tuple[Operand, ...],
-            args: list[np.ndarray], *, post: str | None = None, may_raise: ExpectedError | None = None) -> None:
+    def add(
+        input_set: str,
+        slug: str,
+        entries: tuple[dict[str, Any], ...],
+        operands: tuple[Operand, ...],
+        args: list[np.ndarray],
+        *,
+        post: str | None = None,
+        may_raise: ExpectedError | None = None,
+    ) -> None:
         pa = dict(program_args, post=post) if post else dict(program_args)
         program = f"sum(lax.{name})" if post else f"lax.{name}"
-        cases.append(CaseSpec(
-            case_id=f"{base}.{input_set}.{slug}", family=family, program=program, program_args=pa,
-            operands=operands, stack=entries, inputs=tuple(args), input_set=input_set, tier=_tier(entries),
-            primitive=name, may_raise=may_raise, sweep_group=base,
-        ))
+        cases.append(
+            CaseSpec(
+                case_id=f"{base}.{input_set}.{slug}",
+                family=family,
+                program=program,
+                program_args=pa,
+                operands=operands,
+                stack=entries,
+                inputs=tuple(args),
+                input_set=input_set,
+                tier=_tier(entries),
+                primitive=name,
+                may_raise=may_raise,
+                sweep_group=base,
+            )
+        )
 
     sets: list[tuple[str, tuple[tuple[int, ...], ...] | None]] = []
     elementwise = v.shapes is None
@@ -315,12 +505,17 @@ def _variant_cases(name: str, family: str, v: Variant, d: str) -> list[CaseSpec]
             if shapes is None:
                 args = gen.edge_operands(op_dtypes)
             else:
-                args = [gen.shaped_edges(od, s, offset=3 * i) for i, (od, s) in enumerate(zip(op_dtypes, shapes, strict=True))]
+                args = [
+                    gen.shaped_edges(od, s, offset=3 * i)
+                    for i, (od, s) in enumerate(zip(op_dtypes, shapes, strict=True))
+                ]
         elif input_set == "empty":
             args = [np.zeros(s, gen.np_dtype(od)) for od, s in zip(op_dtypes, shapes or (), strict=True)]
         else:
-            args = [gen.ordinary(rng, s, od, v.domain(i))
-                    for i, (od, s) in enumerate(zip(op_dtypes, shapes or (), strict=True))]
+            args = [
+                gen.ordinary(rng, s, od, v.domain(i))
+                for i, (od, s) in enumerate(zip(op_dtypes, shapes or (), strict=True))
+            ]
         operands = tuple(Operand(tuple(a.shape), od) for a, od in zip(args, op_dtypes, strict=True))
         add(input_set, "eager", (), operands, args)
         add(input_set, "jit", stack("jit"), operands, args)
@@ -330,16 +525,25 @@ def _variant_cases(name: str, family: str, v: Variant, d: str) -> list[CaseSpec]
         if input_set == "edge":
             batch = [np.stack([a, np.roll(a, 1)]) for a in args]
         else:
-            batch = [np.stack([gen.ordinary(rng, a.shape, od, v.domain(i)) for _ in range(BATCH)])
-                     for i, (a, od) in enumerate(zip(args, op_dtypes, strict=True))]
+            batch = [
+                np.stack([gen.ordinary(rng, a.shape, od, v.domain(i)) for _ in range(BATCH)])
+                for i, (a, od) in enumerate(zip(args, op_dtypes, strict=True))
+            ]
         add(input_set, "vmap", stack("vmap"), operands, batch)
         # jvp: primals then tangents (float0 for integers and bools)
         tangents = [gen.tangent_like(rng, a) for a in args]
         add(input_set, "jvp", stack("jvp"), operands, [*args, *tangents])
         if grad_ok and argnums:
             nums: Any = argnums[0] if len(argnums) == 1 else argnums
-            add(input_set, "grad", stack(("grad", {"argnums": nums})), operands, args, post="sum",
-                may_raise=v.grad_may_raise)
+            add(
+                input_set,
+                "grad",
+                stack(("grad", {"argnums": nums})),
+                operands,
+                args,
+                post="sum",
+                may_raise=v.grad_may_raise,
+            )
     return cases
 
 

@@ -87,7 +87,16 @@ def reference_namespace() -> Any:
 
 # --- seed programs -------------------------------------------------------------------------------
 
-SEED_PROGRAMS = ("add2", "square", "square_plus_linear", "sin_x", "cos_x", "add_one", "dot3", "reduce_sum_vec")
+SEED_PROGRAMS = (
+    "add2",
+    "square",
+    "square_plus_linear",
+    "sin_x",
+    "cos_x",
+    "add_one",
+    "dot3",
+    "reduce_sum_vec",
+)
 
 
 @_program("seed.add2", "x + y")
@@ -194,7 +203,11 @@ def _polynomial(ns: Any, args: dict[str, Any]) -> Callable[..., Any]:
     return lambda s, x: ns.jnp.sum(3.0 * x**3 - 2.0 * x**2 + s * x - 5.0)
 
 
-@_program("comp.nested_jit", "sum(jit(lambda a, c: sin(a) * c)(x, s) ** 2): a jit inside the program", needs_jax=True)
+@_program(
+    "comp.nested_jit",
+    "sum(jit(lambda a, c: sin(a) * c)(x, s) ** 2): a jit inside the program",
+    needs_jax=True,
+)
 def _nested_jit(ns: Any, args: dict[str, Any]) -> Callable[..., Any]:
     jnp = ns.jnp
 
@@ -229,7 +242,11 @@ def _safe_log(ns: Any, args: dict[str, Any]) -> Callable[..., Any]:
     return lambda s, x: jnp.sum(safe_log(s * x))
 
 
-@_program("custom.clip_gradient", "sum(sin(clip_gradient(s * x)) ** 2), custom_vjp clipping cotangents", needs_jax=True)
+@_program(
+    "custom.clip_gradient",
+    "sum(sin(clip_gradient(s * x)) ** 2), custom_vjp clipping cotangents",
+    needs_jax=True,
+)
 def _clip_gradient(ns: Any, args: dict[str, Any]) -> Callable[..., Any]:
     jnp = ns.jnp
 

@@ -29,7 +29,12 @@ FAMILY = "seed"
 SCALARS = [-3.0, -1.0, -0.5, 0.0, 0.5, 1.0]
 INT_PAIRS = [(2, 5), (-3, 7), (0, 0), (11, -4)]
 FLOAT_PAIRS = [(1.0, 2.0), (-1.5, 0.5), (3.0, -1.0), (0.5, 0.5)]
-DOT_VECTORS = [([1, 2, 3], [4, 5, 6]), ([2, 0, -1], [3, 7, 2]), ([9, 9, 9], [1, 0, -1]), ([-2, -3, -4], [5, 6, 7])]
+DOT_VECTORS = [
+    ([1, 2, 3], [4, 5, 6]),
+    ([2, 0, -1], [3, 7, 2]),
+    ([9, 9, 9], [1, 0, -1]),
+    ([-2, -3, -4], [5, 6, 7]),
+]
 REDUCE_VECTORS = [[1, 2, 3], [10, -2, 4], [0, 0, 0], [-5, 9, 2]]
 REDUCE_VECTORS_F = [[1.0, 2.0, 3.0], [0.5, -1.5, 2.5], [-3.0, 0.0, 3.0]]
 
@@ -50,13 +55,15 @@ STACKS: dict[str, tuple[dict[str, Any], ...]] = {}
 
 def _stacks() -> dict[str, tuple[dict[str, Any], ...]]:
     if not STACKS:
-        STACKS.update({
-            "jit": stack("jit"),
-            "grad": stack("grad"),
-            "vmap": stack("vmap"),
-            "vmap_grad": stack("vmap", "grad"),
-            "jit_vmap": stack("jit", "vmap"),
-        })
+        STACKS.update(
+            {
+                "jit": stack("jit"),
+                "grad": stack("grad"),
+                "vmap": stack("vmap"),
+                "vmap_grad": stack("vmap", "grad"),
+                "jit_vmap": stack("jit", "vmap"),
+            }
+        )
     return STACKS
 
 
@@ -85,16 +92,34 @@ def seed_cases() -> list[CaseSpec]:
                 if derivative and np.dtype(dtype).kind != "f":
                     continue
                 tier = "composite" if derivative else "default"
-                common = {"family": FAMILY, "program": f"seed.{program}", "program_args": {}, "operands": operands,
-                          "stack": entries, "tier": tier}
+                common: dict[str, Any] = {
+                    "family": FAMILY,
+                    "program": f"seed.{program}",
+                    "program_args": {},
+                    "operands": operands,
+                    "stack": entries,
+                    "tier": tier,
+                }
                 if slug in ("jit", "grad"):
                     for i, args in enumerate(samples):
-                        out.append(CaseSpec(case_id=f"seed.{program}.{dtype}.{slug}.{i}", inputs=tuple(args),
-                                            input_set="sample", **common))
+                        out.append(
+                            CaseSpec(
+                                case_id=f"seed.{program}.{dtype}.{slug}.{i}",
+                                inputs=tuple(args),
+                                input_set="sample",
+                                **common,
+                            )
+                        )
                 else:
                     batch = tuple(np.stack([s[k] for s in samples]) for k in range(len(samples[0])))
-                    out.append(CaseSpec(case_id=f"seed.{program}.{dtype}.{slug}", inputs=batch,
-                                        input_set="batch", **common))
+                    out.append(
+                        CaseSpec(
+                            case_id=f"seed.{program}.{dtype}.{slug}",
+                            inputs=batch,
+                            input_set="batch",
+                            **common,
+                        )
+                    )
     return out
 
 

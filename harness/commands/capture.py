@@ -13,23 +13,41 @@ def register(subparsers: Any) -> None:
         help="trace the case catalog with JAX and write fixture bundles",
         description="Traces every catalog program with JAX, converts it to canonical IR, runs JAX under each "
         "transform stack (x64) and writes one frankenjax.fixture-bundle.v1 file per family. Without JAX and "
-        "without --strict, the seed programs are captured from closed forms and labelled analytical_fallback. "
+        "without --strict, the seed programs are captured from closed forms, labelled analytical_fallback. "
         "Exit 0: everything captured; 1: some cases failed (written bundles list them); 2: bad input, or a "
         "--strict capture that failed (nothing written).",
     )
-    parser.add_argument("--strict", action="store_true",
-                        help="require JAX and every case to succeed; on any failure write nothing")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="require JAX and every case to succeed; on any failure write nothing",
+    )
     parser.add_argument("--output", metavar="DIR", help="where to write bundles (default: fixtures/)")
-    parser.add_argument("--only", metavar="PATTERN", action="append",
-                        help="capture only cases whose id or family matches (fnmatch; a plain prefix works too); "
-                        "repeatable; the cases are merged into the existing bundles")
-    parser.add_argument("--jobs", type=int, metavar="N",
-                        help="worker processes (default: the number of CPUs; 0 runs in this process)")
+    parser.add_argument(
+        "--only",
+        metavar="PATTERN",
+        action="append",
+        help="capture only cases whose id or family matches (fnmatch; a plain prefix works too); "
+        "repeatable; the cases are merged into the existing bundles",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="worker processes (default: the number of CPUs; 0 runs in this process)",
+    )
     parser.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster (tcp://host:8786) instead")
-    parser.add_argument("--check-determinism", action="store_true",
-                        help="run JAX twice per case; refuse cases whose outputs differ bit for bit")
-    parser.add_argument("--known-divergences", metavar="FILE",
-                        help="reviewed list giving reasons for nondeterministic cases (default: ci/known_divergences.v1.json)")
+    parser.add_argument(
+        "--check-determinism",
+        action="store_true",
+        help="run JAX twice per case; refuse cases whose outputs differ bit for bit",
+    )
+    parser.add_argument(
+        "--known-divergences",
+        metavar="FILE",
+        help="the reviewed list giving reasons for nondeterministic cases "
+        "(default: ci/known_divergences.v1.json)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress line")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(run=_run)
@@ -44,8 +62,13 @@ def _run(args: argparse.Namespace) -> int:
     executor = make_executor(address=args.dask) if args.dask else None
     try:
         result = capture(
-            output_dir=args.output, patterns=args.only, strict=args.strict, jobs=args.jobs,
-            check_determinism=args.check_determinism, executor=executor, progress=progress,
+            output_dir=args.output,
+            patterns=args.only,
+            strict=args.strict,
+            jobs=args.jobs,
+            check_determinism=args.check_determinism,
+            executor=executor,
+            progress=progress,
             known_divergences=args.known_divergences,
         )
     finally:
@@ -56,16 +79,23 @@ def _run(args: argparse.Namespace) -> int:
         print_json(result)
         return 0 if result.ok else 1
     if result.mode == "analytical_fallback":
-        print("JAX is not available: analytical fallback — seed programs only, every case and bundle labelled "
-              "capture_mode=analytical_fallback", file=sys.stderr)
+        print(
+            "JAX is not available: analytical fallback — seed programs only, every case and bundle labelled "
+            "capture_mode=analytical_fallback",
+            file=sys.stderr,
+        )
     p = result.provenance
-    print(f"capture mode {result.mode} (jax {p.get('jax')}, jaxlib {p.get('jaxlib')}, numpy {p.get('numpy')}, "
-          f"python {p.get('python')}, x64 {p.get('x64')}, {p.get('platform')})")
-    print(f"{result.selected} catalog cases -> {result.captured} fixtures "
-          f"({result.error_cases} expect an error, {result.rejected_dtypes} dtype rejections), "
-          f"{result.not_applicable} not applicable, {len(result.failures)} failed, "
-          f"{len(result.nondeterministic)} nondeterministic"
-          + (" (determinism checked)" if result.determinism_checked else ""))
+    print(
+        f"capture mode {result.mode} (jax {p.get('jax')}, jaxlib {p.get('jaxlib')}, numpy {p.get('numpy')}, "
+        f"python {p.get('python')}, x64 {p.get('x64')}, {p.get('platform')})"
+    )
+    print(
+        f"{result.selected} catalog cases -> {result.captured} fixtures "
+        f"({result.error_cases} expect an error, {result.rejected_dtypes} dtype rejections), "
+        f"{result.not_applicable} not applicable, {len(result.failures)} failed, "
+        f"{len(result.nondeterministic)} nondeterministic"
+        + (" (determinism checked)" if result.determinism_checked else "")
+    )
     print(f"{result.seconds:.1f} s, {result.cases_per_second:.1f} cases/s")
     print(table(["family", "fixtures"], sorted(result.families.items())))
     for path in result.files:

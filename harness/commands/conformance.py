@@ -15,16 +15,30 @@ def register(subparsers: Any) -> None:
         "(frankenjax.parity-report.v1), parity-report.md and JUnit XML. Exit 0 only when every case passes "
         "or is a known divergence; 1 otherwise; 2 for bad input (a malformed bundle).",
     )
-    parser.add_argument("--fixtures", metavar="PATH", nargs="+",
-                        help="bundle files or directories (default: fixtures/)")
-    parser.add_argument("--report-dir", metavar="DIR", help="where to write the reports (default: artifacts/conformance)")
-    parser.add_argument("--junit", metavar="FILE", help="JUnit XML path (default: <report-dir>/parity-report.junit.xml)")
-    parser.add_argument("--jobs", type=int, metavar="N",
-                        help="worker processes (default: the number of CPUs; 0 runs in this process)")
+    parser.add_argument(
+        "--fixtures", metavar="PATH", nargs="+", help="bundle files or directories (default: fixtures/)"
+    )
+    parser.add_argument(
+        "--report-dir", metavar="DIR", help="where to write the reports (default: artifacts/conformance)"
+    )
+    parser.add_argument(
+        "--junit", metavar="FILE", help="JUnit XML path (default: <report-dir>/parity-report.junit.xml)"
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="worker processes (default: the number of CPUs; 0 runs in this process)",
+    )
     parser.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster (tcp://host:8786) instead")
-    parser.add_argument("--only", metavar="PATTERN", action="append", help="run only matching case ids (repeatable)")
-    parser.add_argument("--known-divergences", metavar="FILE",
-                        help="the reviewed list (default: ci/known_divergences.v1.json)")
+    parser.add_argument(
+        "--only", metavar="PATTERN", action="append", help="run only matching case ids (repeatable)"
+    )
+    parser.add_argument(
+        "--known-divergences",
+        metavar="FILE",
+        help="the reviewed list (default: ci/known_divergences.v1.json)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress line")
     parser.add_argument("--json", action="store_true", help="print the totals as JSON")
     parser.set_defaults(run=_run)
@@ -39,24 +53,45 @@ def _run(args: argparse.Namespace) -> int:
     executor = make_executor(address=args.dask) if args.dask else None
     try:
         report = run_conformance(
-            args.fixtures, report_dir=args.report_dir, junit=args.junit, jobs=args.jobs, executor=executor,
-            known_divergences=args.known_divergences, patterns=args.only, progress=progress,
+            args.fixtures,
+            report_dir=args.report_dir,
+            junit=args.junit,
+            jobs=args.jobs,
+            executor=executor,
+            known_divergences=args.known_divergences,
+            patterns=args.only,
+            progress=progress,
         )
     finally:
         progress.close()
         if executor is not None:
             executor.shutdown(wait=True)
     if args.json:
-        print_json({"totals": report.totals, "families": report.families, "timing": report.timing,
-                    "files": report.files, "ok": report.ok})
+        print_json(
+            {
+                "totals": report.totals,
+                "families": report.families,
+                "timing": report.timing,
+                "files": report.files,
+                "ok": report.ok,
+            }
+        )
         return 0 if report.ok else 1
     t = report.totals
-    print(f"{t['cases']} cases: {t['pass']} pass, {t['fail']} fail, {t['error']} error, "
-          f"{t['known_divergence']} known divergence — pass rate {t['pass_rate']:.2%} "
-          f"({report.timing['seconds']} s, {report.timing['cases_per_second']} cases/s)")
-    print(table(["family", "cases", "pass", "fail", "error", "known"],
-                [[f, r["cases"], r["pass"], r["fail"], r["error"], r["known_divergence"]]
-                 for f, r in report.families.items()]))
+    print(
+        f"{t['cases']} cases: {t['pass']} pass, {t['fail']} fail, {t['error']} error, "
+        f"{t['known_divergence']} known divergence — pass rate {t['pass_rate']:.2%} "
+        f"({report.timing['seconds']} s, {report.timing['cases_per_second']} cases/s)"
+    )
+    print(
+        table(
+            ["family", "cases", "pass", "fail", "error", "known"],
+            [
+                [f, r["cases"], r["pass"], r["fail"], r["error"], r["known_divergence"]]
+                for f, r in report.families.items()
+            ],
+        )
+    )
     failures = report.failures()
     for r in failures[:25]:
         print(f"  {r['status']} {r['kind']}: {r['case_id']}: {r['message'][:160]}")

@@ -1,4 +1,4 @@
-"""``fjh export --format frankenjax-v1``: write the Rust FrankenJAX's fixture format (see :mod:`harness.interop`)."""
+"""``fjh export --format frankenjax-v1``: write the Rust FrankenJAX's format (see :mod:`harness.interop`)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "export",
         help="export the expressible fixture cases in another format",
-        description="Writes every case of the bundles that the Rust FrankenJAX's frankenjax.transform-fixtures.v1 "
-        "format can express (seed programs, jit/grad/vmap stacks, float64/int64 values), and counts the rest by reason.",
+        description="Writes every case of the bundles that the Rust FrankenJAX's "
+        "frankenjax.transform-fixtures.v1 format can express (seed programs, jit/grad/vmap stacks, "
+        "float64/int64 values), and counts the rest by reason.",
     )
     parser.add_argument("--format", required=True, choices=["frankenjax-v1"], help="the target format")
     parser.add_argument("--output", required=True, metavar="FILE", help="the file to write")

@@ -34,11 +34,44 @@ def _run(args: argparse.Namespace) -> int:
     def n(v: int | None) -> str:
         return "?" if v is None else str(v)
 
-    print(table(
-        ["primitive", "family", "impl", "abstract_eval", "jvp", "transpose", "batch", "cases", "pass",
-         "primary", "primary pass", "note"],
-        [[r.primitive, r.family, yn(r.impl), yn(r.abstract_eval), yn(r.jvp), yn(r.transpose), yn(r.batch),
-          n(r.cases), n(r.passing), n(r.primary_cases), n(r.primary_pass), r.note[:60]] for r in result.rows],
-    ))
-    print(f"case counts from {result.report}" if result.report else "no parity report yet: run 'fjh conformance'")
+    print(
+        table(
+            [
+                "primitive",
+                "family",
+                "impl",
+                "abstract_eval",
+                "jvp",
+                "transpose",
+                "batch",
+                "cases",
+                "pass",
+                "primary",
+                "primary pass",
+                "note",
+            ],
+            [
+                [
+                    r.primitive,
+                    r.family,
+                    yn(r.impl),
+                    yn(r.abstract_eval),
+                    yn(r.jvp),
+                    yn(r.transpose),
+                    yn(r.batch),
+                    n(r.cases),
+                    n(r.passing),
+                    n(r.primary_cases),
+                    n(r.primary_pass),
+                    r.note[:60],
+                ]
+                for r in result.rows
+            ],
+        )
+    )
+    print(
+        f"case counts from {result.report}"
+        if result.report
+        else "no parity report yet: run 'fjh conformance'"
+    )
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import sys
@@ -15,7 +16,9 @@ from harness.errors import HarnessError
 NO_JAX_ENV = "FJH_SIMULATE_NO_JAX"
 
 register_code("FJ-ORACLE-UNAVAILABLE", "HARNESS", "JAX (the oracle) cannot be imported")
-register_code("FJ-ORACLE-UNSUPPORTED", "HARNESS", "a JAX program uses primitives or params the reference lacks")
+register_code(
+    "FJ-ORACLE-UNSUPPORTED", "HARNESS", "a JAX program uses primitives or params the reference lacks"
+)
 register_code("FJ-ORACLE-FAILED", "HARNESS", "JAX raised while tracing or running a case")
 
 
@@ -74,10 +77,8 @@ def init_worker() -> None:
     import frankenjax_ref.primitives  # noqa: F401  (fill the rule tables once)
 
     if not _simulated_missing():
-        try:
+        with contextlib.suppress(OracleError):
             load_jax()
-        except OracleError:
-            pass
 
 
 def jax_versions() -> dict[str, Any]:

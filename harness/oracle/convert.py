@@ -55,18 +55,32 @@ from frankenjax_ref.errors import FJError
 from harness.oracle._loader import OracleError, load_jax
 
 #: Params of JAX's ``jit`` equation that the reference's ``jit`` does not carry.
-DROPPED_JIT_PARAMS = frozenset({
-    "in_shardings", "out_shardings", "in_layouts", "out_layouts", "donated_invars", "ctx_mesh",
-    "keep_unused", "inline", "compiler_options_kvs",
-})
+DROPPED_JIT_PARAMS = frozenset(
+    {
+        "in_shardings",
+        "out_shardings",
+        "in_layouts",
+        "out_layouts",
+        "donated_invars",
+        "ctx_mesh",
+        "keep_unused",
+        "inline",
+        "compiler_options_kvs",
+    }
+)
 
 #: JAX primitive names mapped to the reference's names.
 RENAMED_PRIMITIVES = {"pjit": "jit"}
 
 #: Modules whose ``*_p`` objects are the JAX primitives :func:`to_jax` may bind.
 _JAX_PRIMITIVE_MODULES = (
-    "jax._src.lax.lax", "jax._src.lax.slicing", "jax._src.ad_util", "jax._src.lax.special",
-    "jax._src.lax.control_flow", "jax._src.lax.windowed_reductions", "jax._src.lax.convolution",
+    "jax._src.lax.lax",
+    "jax._src.lax.slicing",
+    "jax._src.ad_util",
+    "jax._src.lax.special",
+    "jax._src.lax.control_flow",
+    "jax._src.lax.windowed_reductions",
+    "jax._src.lax.convolution",
 )
 
 #: Reference primitives that are not JAX primitives (the reference's own helpers).
@@ -117,7 +131,8 @@ def from_jax(closed_jaxpr: Any, *, check: bool = True) -> ClosedJaxpr:
         ir.validate(out)
     except FJError as exc:
         raise OracleError(
-            "FJ-ORACLE-UNSUPPORTED", f"the converted program does not type-check in the reference: {exc.message}",
+            "FJ-ORACLE-UNSUPPORTED",
+            f"the converted program does not type-check in the reference: {exc.message}",
             where=exc.where,
         ) from None
     return out
@@ -158,7 +173,7 @@ class _Converter:
         try:
             arr = np.asarray(value)
             dtypes.canonicalize(arr.dtype)
-        except Exception:  # noqa: BLE001 - any non-array const (a PRNG key, a token) is unsupported
+        except Exception:
             self.problems.add(f"const of type {type(value).__name__}", where)
             return np.zeros((), np.float32)
         return arr
@@ -177,8 +192,10 @@ class _Converter:
         def read(atom: Any, w: str) -> Var | Literal:
             if isinstance(atom, self.jcore.Literal):
                 aval = self.aval(atom.aval, w)
-                value = np.asarray(atom.val, dtype=aval.dtype) if aval.dtype != dtypes.float0 else np.zeros(
-                    aval.shape, dtypes.float0
+                value = (
+                    np.asarray(atom.val, dtype=aval.dtype)
+                    if aval.dtype != dtypes.float0
+                    else np.zeros(aval.shape, dtypes.float0)
                 )
                 if value.shape != ():
                     var = Var(aval)
@@ -206,7 +223,9 @@ class _Converter:
         jaxpr = Jaxpr(tuple(constvars) + tuple(lifted_vars), tuple(invars), outvars, tuple(equations))
         return jaxpr, lifted_vals
 
-    def equation(self, eqn: Any, inputs: tuple[Any, ...], outputs: tuple[Var, ...], where: str) -> Equation | None:
+    def equation(
+        self, eqn: Any, inputs: tuple[Any, ...], outputs: tuple[Var, ...], where: str
+    ) -> Equation | None:
         jname = eqn.primitive.name
         name = RENAMED_PRIMITIVES.get(jname, jname)
         prim = PRIMITIVES.get(name)
@@ -226,16 +245,18 @@ class _Converter:
         except FJError as exc:
             self.problems.add(f"{jname} rule: {exc.message}", where)
             return None
-        except Exception as exc:  # noqa: BLE001 - JAX failing to trace a custom rule
+        except Exception as exc:
             self.problems.add(f"{jname} rule could not be traced ({type(exc).__name__}: {exc})", where)
             return None
         given: dict[str, Any] = {}
         for key, value in jparams.items():
             if key in prim.params:
                 given[key] = value
-            elif key in prim.sub_jaxprs or key in _CONSUMED.get(name, ()):
-                continue
-            elif name == "jit" and key in DROPPED_JIT_PARAMS:
+            elif (
+                key in prim.sub_jaxprs
+                or key in _CONSUMED.get(name, ())
+                or (name == "jit" and key in DROPPED_JIT_PARAMS)
+            ):
                 continue
             elif value is None:
                 continue  # an unset sharding/layout: the single-device default
@@ -256,7 +277,9 @@ class _Converter:
         """Convert a custom rule's jaxpr one custom-nesting level deeper."""
         return _Converter(self.problems, self.custom_depth + 1).closed(cj, where)
 
-    def sub_jaxprs(self, name: str, prim: Primitive, jparams: dict[str, Any], where: str) -> dict[str, ClosedJaxpr]:
+    def sub_jaxprs(
+        self, name: str, prim: Primitive, jparams: dict[str, Any], where: str
+    ) -> dict[str, ClosedJaxpr]:
         if name == "jit":
             return {"jaxpr": self.closed(jparams["jaxpr"], f"{where}.jaxpr")}
         if name == "custom_jvp_call":
@@ -264,12 +287,16 @@ class _Converter:
             nc = int(jparams["num_consts"])
             return {
                 "call_jaxpr": self.closed(call, f"{where}.call_jaxpr"),
-                "jvp_jaxpr": self.rule(_custom_jvp_rule(call, nc, jparams["jvp_jaxpr_fun"]), f"{where}.jvp_jaxpr"),
+                "jvp_jaxpr": self.rule(
+                    _custom_jvp_rule(call, nc, jparams["jvp_jaxpr_fun"]), f"{where}.jvp_jaxpr"
+                ),
             }
         if name == "custom_vjp_call":
             call = jparams["call_jaxpr"]
             nc = int(jparams["num_consts"])
-            fwd, bwd = _custom_vjp_rules(call, nc, jparams["fwd_jaxpr_thunk"], jparams["bwd"], jparams["out_trees"])
+            fwd, bwd = _custom_vjp_rules(
+                call, nc, jparams["fwd_jaxpr_thunk"], jparams["bwd"], jparams["out_trees"]
+            )
             return {
                 "call_jaxpr": self.closed(call, f"{where}.call_jaxpr"),
                 "fwd_jaxpr": self.rule(fwd, f"{where}.fwd_jaxpr"),
@@ -320,15 +347,20 @@ def _custom_jvp_rule(call: Any, num_consts: int, jvp_jaxpr_fun: Any) -> Any:
         m = len(out_zeros)
         primals_out, nz = outs[:m], iter(outs[m:])
         tangents_out = [
-            _zeros(jax, a.to_tangent_aval()) if z else next(nz) for a, z in zip(out_avals, out_zeros, strict=True)
+            _zeros(jax, a.to_tangent_aval()) if z else next(nz)
+            for a, z in zip(out_avals, out_zeros, strict=True)
         ]
         return (*primals_out, *tangents_out)
 
-    specs = [jax.ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type) for a in (*primal_avals, *tangent_avals)]
+    specs = [
+        jax.ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type) for a in (*primal_avals, *tangent_avals)
+    ]
     return jax.make_jaxpr(full)(*specs)
 
 
-def _custom_vjp_rules(call: Any, num_consts: int, fwd_thunk: Any, bwd: Any, out_trees: Any) -> tuple[Any, Any]:
+def _custom_vjp_rules(
+    call: Any, num_consts: int, fwd_thunk: Any, bwd: Any, out_trees: Any
+) -> tuple[Any, Any]:
     """``fwd_jaxpr`` (non-const primals -> residuals + outs) and ``bwd_jaxpr`` (residuals + cts -> cts)."""
     jax = load_jax()
     from jax._src import core as jcore_src
@@ -350,7 +382,9 @@ def _custom_vjp_rules(call: Any, num_consts: int, fwd_thunk: Any, bwd: Any, out_
             if f is None:
                 res.append(next(it))
             elif f < num_consts:  # a closed-over constant forwarded as a residual
-                raise OracleError("FJ-ORACLE-UNSUPPORTED", "custom_vjp forwards a closed-over constant as a residual")
+                raise OracleError(
+                    "FJ-ORACLE-UNSUPPORTED", "custom_vjp forwards a closed-over constant as a residual"
+                )
             else:  # input_fwds index the call's inputs including its consts; the rule takes none
                 res.append(xs[f - num_consts])
         return (*res, *primals_out)
@@ -372,7 +406,9 @@ def _custom_vjp_rules(call: Any, num_consts: int, fwd_thunk: Any, bwd: Any, out_
         return tuple(out)
 
     ct_avals = _tangent_avals(jax, out_avals)
-    bwd_specs = [jax.ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type) for a in (*res_avals, *ct_avals)]
+    bwd_specs = [
+        jax.ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type) for a in (*res_avals, *ct_avals)
+    ]
     bwd_closed = jax.make_jaxpr(bwd_full)(*bwd_specs)
     return fwd_closed_jaxpr, bwd_closed
 

@@ -201,12 +201,18 @@ def detect_flakes(
     max_flake_rate: float = 0.0,
     env: dict[str, str] | None = None,
     on_run: Callable[[FlakeRun], None] | None = None,
+    prior: Sequence[FlakeRun] = (),
 ) -> FlakeReport:
-    """Run ``command`` ``runs`` times and report (see the module docstring). Writes logs, not the report."""
+    """Run ``command`` ``runs`` times and report (see the module docstring). Writes logs, not the report.
+
+    ``prior`` are runs made elsewhere (the CI test run, read from its JUnit
+    file by :func:`run_from_junit`); they count as runs of the report and
+    the new runs are numbered after them.
+    """
     from harness.atomicio import atomic_writer
     from harness.paths import project_root, relative_to_root
 
-    if runs < 1:
+    if runs < 1 and not prior:
         raise FlakesError("FJ-FLAKES-COMMAND", f"--runs must be at least 1, not {runs}")
     command = list(command or DEFAULT_COMMAND)
     out = out_dir or default_out_dir()
@@ -220,8 +226,8 @@ def detect_flakes(
 
             shutil.rmtree(stale, ignore_errors=True)
     created = _utc_now()
-    results: list[FlakeRun] = []
-    for index in range(1, runs + 1):
+    results: list[FlakeRun] = list(prior)
+    for index in range(len(results) + 1, len(results) + runs + 1):
         junit = run_dir / f"run-{index:02d}.junit.xml"
         log = run_dir / f"run-{index:02d}.log"
         argv, has_junit = expand_command(command, junit)
@@ -264,6 +270,19 @@ def detect_flakes(
     return FlakeReport(command, results, created, max_flake_rate)
 
 
+def run_from_junit(path: Path, index: int = 1) -> FlakeRun | None:
+    """A run made elsewhere, from its JUnit file: passed when no test failed or errored."""
+    from harness.paths import relative_to_root
+
+    tests = parse_junit(path)
+    seconds = junit_seconds(path)
+    if not tests or seconds is None:
+        return None
+    failed = any(v == "failed" for v in tests.values())
+    name = relative_to_root(path)
+    return FlakeRun(index, 1 if failed else 0, seconds, name, name, tests)
+
+
 def write_report(report: FlakeReport, path: Path | None = None, *, sidecars: bool = True) -> Path:
     """Write the report (schema-checked, atomic) and give it and every run's files a durability sidecar."""
     from harness.atomicio import write_json
@@ -276,9 +295,9 @@ def write_report(report: FlakeReport, path: Path | None = None, *, sidecars: boo
 
         files = [target]
         for run in report.runs:
-            files.append(project_root() / run.log)
-            if run.junit:
-                files.append(project_root() / run.junit)
+            for name in {run.log, run.junit} - {None}:
+                if name is not None and name.startswith("artifacts/"):
+                    files.append(project_root() / name)
         for f in files:
             if f.is_file():
                 generate_sidecar(f, force=True)

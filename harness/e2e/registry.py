@@ -43,12 +43,16 @@ def all_scenarios() -> list[Scenario]:
 
 
 def packets() -> list[str]:
+    """Registered packets: those of ``PACKET_ORDER`` first, in that order, then any others."""
+    from harness.e2e.scenarios import PACKET_ORDER
+
     _load()
     seen: list[str] = []
     for s in _REGISTRY.values():
         if s.packet not in seen:
             seen.append(s.packet)
-    return seen
+    rank = {p: i for i, p in enumerate(PACKET_ORDER)}
+    return sorted(seen, key=lambda p: (rank.get(p, len(rank)), seen.index(p)))
 
 
 def packet_key(packet: str) -> str:

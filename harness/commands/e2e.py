@@ -28,6 +28,13 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--fixtures", metavar="DIR", help="read fixture bundles from here (default fixtures/)"
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes for scenarios that fan out cases (default: CPUs; 0: in this process)",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(run=_run)
 
@@ -55,6 +62,7 @@ def _run(args: argparse.Namespace) -> int:
         log_dir=Path(args.log_dir) if args.log_dir else None,
         fixtures_dir=Path(args.fixtures) if args.fixtures else None,
         command=command,
+        jobs=args.jobs,
     )
     results = []
     for scenario in chosen:

@@ -16,15 +16,23 @@ def register(sub: Any) -> None:
         "damaged or names an unknown scenario.",
     )
     parser.add_argument("log", nargs="+", help="a forensic log (artifacts/e2e/<scenario>.e2e.json)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes for scenarios that fan out cases (default: CPUs; 0: in this process)",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(run=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from harness.e2e import replay
+    from harness.e2e import RunOptions, replay
     from harness.render import print_json
 
-    results = [replay(path) for path in args.log]
+    options = RunOptions(write_logs=False, jobs=args.jobs)
+    results = [replay(path, options) for path in args.log]
     ok = all(r.ok for r in results)
     if args.json:
         print_json({"ok": ok, "results": [r.to_json() for r in results]})

@@ -106,6 +106,8 @@ class RunOptions:
     command: str | None = None
     write_logs: bool = True
     sidecars: bool = True
+    #: worker processes for scenarios that fan cases out (None: the number of CPUs; 0: in this process)
+    jobs: int | None = None
 
 
 @dataclass(frozen=True)

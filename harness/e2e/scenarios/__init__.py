@@ -16,4 +16,10 @@ from __future__ import annotations
 #: Packets in the order ``fjh e2e`` lists and runs them.
 PACKET_ORDER = ("P2C-001", "CAPTURE", "DURABILITY", "FUZZ", "LEDGER")
 
-from harness.e2e.scenarios import durability, ledger, p2c001  # noqa: E402, F401
+from harness.e2e.scenarios import (  # noqa: E402, F401
+    capture,
+    durability,
+    fuzz,
+    ledger,
+    p2c001,
+)

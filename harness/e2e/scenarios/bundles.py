@@ -217,7 +217,8 @@ def dispatch_all_step(ctx: ScenarioContext) -> dict[str, Any]:
     from harness.executor import default_jobs, make_executor, run_batched
 
     cases = ctx.state["cases"]
-    executor = make_executor(default_jobs())
+    jobs = ctx.options.jobs
+    executor = make_executor(default_jobs() if jobs is None else jobs)
     try:
         records = run_batched(executor, dispatch_batch, list(cases), describe=lambda c: c["case_id"])
     finally:

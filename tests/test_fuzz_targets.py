@@ -150,7 +150,7 @@ def test_independent_rounding_agrees_with_the_decoder_policy(dtype: str) -> None
 # --- seeds ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("target", ["ir_deserializer", "sidecar_manifest"])
+@pytest.mark.parametrize("target", ["ir_deserializer", "sidecar_manifest", "fixture_loader"])
 def test_committed_seeds_are_handled_cleanly(target: str) -> None:
     """Every seed (regressions of fixed crashes included) is accepted or cleanly rejected."""
     check = get_target(target).load_check()

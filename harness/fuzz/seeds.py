@@ -713,10 +713,27 @@ def _reframe(body: bytes) -> bytes:
 
 
 def fixture_seeds() -> SeedSet:
-    """Fixture bundles (needs ``harness.fixtures``; see harness.fuzz.targets.fixture_loader)."""
+    """Small bundles cut from real ones (see harness.fuzz.targets.fixture_loader.seed_documents).
+
+    The bundles come from ``$FJH_FIXTURE_SEED_SOURCE`` when set (a directory
+    ``fjh capture --output DIR`` wrote), else from the project's ``fixtures/``.
+    """
+    import os
+
     from harness.fuzz.targets.fixture_loader import seed_documents
 
-    return seed_documents()
+    source = os.environ.get("FJH_FIXTURE_SEED_SOURCE")
+    found = seed_documents(Path(source) if source else None)
+    if not found:  # never replace committed seeds with nothing
+        from harness.fuzz.errors import UNAVAILABLE, FuzzError
+
+        raise FuzzError(
+            UNAVAILABLE,
+            "no fixture bundles to cut fixture_loader seeds from",
+            where=source or "fixtures/",
+            hint="run `fjh capture --output DIR` and set FJH_FIXTURE_SEED_SOURCE=DIR",
+        )
+    return found
 
 
 # --- writing ------------------------------------------------------------------------------------

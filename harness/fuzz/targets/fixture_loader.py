@@ -100,30 +100,67 @@ def dictionary() -> list[bytes]:
     return sorted({f'"{w}"'.encode() for w in words} | set(ir_tokens()))
 
 
-def seed_documents() -> dict[str, bytes]:
-    """The committed bundles under fixtures/, and near misses of each (empty when there are none)."""
-    from harness.fixtures import find_bundles
+#: seeds are small: a few of each bundle's smallest cases
+SEED_CASES = 3
+SEED_MAX_BYTES = 24_000
+FIXED_GENERATED_AT = "2024-01-01T00:00:00Z"
+
+
+def seed_documents(source: Path | None = None) -> dict[str, bytes]:
+    """Small bundles cut from real ones (``source``, default ``fixtures/``), and near misses.
+
+    Each seed holds the smallest cases of one bundle (by canonical size, then
+    id), re-rendered by the fixture module's own writer with a fixed
+    ``generated_at``, so the same bundles give the same seeds. Empty when
+    there are no bundles to cut from.
+    """
+    import dataclasses
+
+    from harness.fixtures import find_bundles, read_bundle, render_bundle, summarize
     from harness.paths import fixtures_dir
 
     seeds: dict[str, bytes] = {}
     try:
-        paths = find_bundles([fixtures_dir()])
+        paths = find_bundles([source or fixtures_dir()])
     except FJError:
         return seeds
     for path in paths:
-        text = path.read_bytes()
+        bundle = read_bundle(path)
         stem = path.name.removesuffix(".bundle.json")
-        seeds[f"bundle-{stem}.json"] = text
+        sized = sorted((len(json.dumps(c, sort_keys=True)), c["case_id"], c) for c in bundle.cases)
+        chosen: list[dict[str, Any]] = []
+        total = 0
+        for size, _, case in sized:
+            if len(chosen) == SEED_CASES or total + size > SEED_MAX_BYTES:
+                break
+            chosen.append(case)
+            total += size
+        if not chosen:
+            continue
+        chosen.sort(key=lambda c: c["case_id"])
+        small = dataclasses.replace(
+            bundle, path=None, cases=chosen, skipped=bundle.skipped[:1], generated_at=FIXED_GENERATED_AT,
+            summary=summarize(chosen, bundle.skipped[:1]),
+        )
+        text = render_bundle(small)
+        seeds[f"bundle-{stem}.json"] = text.encode()
         doc = json.loads(text)
-        cases = doc.get("cases", [])
-        if cases:
-            small = {**doc, "cases": cases[:2], "skipped": doc.get("skipped", [])[:1]}
-            seeds[f"bundle-{stem}-2cases.json"] = json.dumps(small).encode()
-            seeds[f"bad-{stem}-dup-case.json"] = json.dumps({**doc, "cases": [cases[0], cases[0]]}).encode()
-            seeds[f"bad-{stem}-family.json"] = json.dumps({**doc, "family": doc["family"] + "x"}).encode()
-            first = dict(cases[0])
-            if first.get("ir") is not None:
-                first["ir_fingerprint"] = "0" * 64
-                seeds[f"bad-{stem}-fingerprint.json"] = json.dumps({**doc, "cases": [first]}).encode()
-        seeds[f"bad-{stem}-truncated.json"] = text[: len(text) // 2]
+        first = doc["cases"][0]
+        near: dict[str, Any] = {
+            "dup-case": {**doc, "cases": [first, first]},
+            "family": {**doc, "family": doc["family"] + "x"},
+            "comparator": {**doc, "cases": [{**first, "comparator": "error" if "outputs" in first["expected"]
+                                                      else "allclose"}]},
+            "stack": {**doc, "cases": [{**first, "stack": [{"transform": "nope"}]}]},
+            "input-dtype": {**doc, "cases": [{**first, "inputs": [{"dtype": "float128", "shape": [], "data": [0]}]}]},
+
+        }
+        if first.get("ir") is not None:
+            near["fingerprint"] = {**doc, "cases": [{**first, "ir_fingerprint": "0" * 64}]}
+            near["operands"] = {**doc, "cases": [{**first, "operands": first["operands"] + first["operands"]}]}
+        for name, bad in near.items():
+            seeds[f"bad-{stem}-{name}.json"] = json.dumps(bad, sort_keys=True).encode()
+        seeds[f"bad-{stem}-truncated.json"] = text.encode()[: len(text) // 2]
+        # accepted: the reader does not recount the summary (kept as written)
+        seeds[f"odd-{stem}-summary.json"] = json.dumps({**doc, "summary": {**doc["summary"], "cases": 99}}).encode()
     return seeds

@@ -63,9 +63,17 @@ def load_json_file(path: str | os.PathLike[str]) -> Any:
     except OSError as exc:
         raise ArtifactIOError("FJ-IO-READ", f"cannot read file: {exc.strerror}", where=str(p)) from None
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        obj = json.loads(raw.decode("utf-8"), parse_constant=_not_json)
+        if b"\\ud" in raw or b"\\uD" in raw:  # a \ud800 escape makes a string UTF-8 cannot hold
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except (UnicodeError, ValueError, RecursionError) as exc:  # ValueError: also ints > 4300 digits
         raise ArtifactIOError("FJ-IO-READ", f"not valid UTF-8 JSON: {exc}", where=str(p)) from None
+    return obj
+
+
+def _not_json(name: str) -> Any:
+    """NaN and Infinity are not JSON; the project never writes them (allow_nan=False)."""
+    raise ValueError(f"{name} is not JSON")
 
 
 def read_json(path: str | os.PathLike[str], schema: str) -> Any:

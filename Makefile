@@ -21,9 +21,14 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/fjh run
 
-## the test suite (what CI runs)
+## what CI runs: the tests (collecting coverage and a JUnit file for the gates), the P2C-001 e2e
+## packet, then the quality gates with the CI profile (coverage read from this run, 2 flake runs)
 test: setup
-	$(BIN)/python -m pytest -n 2
+	@mkdir -p build/ci
+	$(BIN)/python -m pytest -n 2 --cov=frankenjax_ref --cov=harness --cov-branch --cov-report= \
+		--junitxml=build/ci/pytest.junit.xml
+	$(BIN)/fjh e2e --packet P2C-001
+	$(BIN)/fjh gates --profile ci
 
 ## every test, including the slow ones
 test-all: setup

@@ -238,14 +238,16 @@ def _capture_jax(spec: CaseSpec, check_determinism: bool) -> dict[str, Any]:
     try:
         traced = jax.make_jaxpr(fn)(*specs)
     except Exception as exc:
-        if spec.sweep_group is not None and isinstance(exc, TypeError):
+        if spec.sweep_group is not None and isinstance(exc, TypeError) and "dtype" in str(exc).lower():
             record["probe"] = {
                 "primitive": spec.program_args["primitive"],
                 "params": spec.program_args["params"],
                 "operands": [o.to_json() for o in spec.operands],
             }
             record["stack"], record["stack_signature"], record["inputs"] = [], "f", []
-            _error_record(record, spec, exc, ("FJ-PRIM-DTYPE",))
+            # the reference must reject the combination too: a dtype error, or a param error for a
+            # dtype-dependent param (integer_pow with a negative exponent on integers)
+            _error_record(record, spec, exc, ("FJ-PRIM-DTYPE", "FJ-PRIM-PARAM"))
             record["primitives"] = [spec.program_args["primitive"]]
             return _outcome(spec, "rejected", record, _message(exc))
         return _outcome(

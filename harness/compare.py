@@ -183,9 +183,11 @@ def compare(expected: Any, actual: Any, tolerance: Tolerance | None = None) -> C
         return Comparison(True, "ok", "equal", e.size)
     if e.dtype in _COMPONENT:
         comp = _COMPONENT[e.dtype]
-        return _compare_floats(
-            e.view(comp).reshape(*e.shape, 2), a.view(comp).reshape(*a.shape, 2), tol, e.shape
-        )
+
+        def parts(x: np.ndarray) -> np.ndarray:
+            return np.ascontiguousarray(x).reshape(-1).view(comp).reshape(*x.shape, 2)
+
+        return _compare_floats(parts(e), parts(a), tol, e.shape)
     if e.dtype in dtypes.FLOATING:
         return _compare_floats(e, a, tol, e.shape)
     bad = e != a

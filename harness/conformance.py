@@ -40,12 +40,15 @@ import hashlib
 import math
 import time
 import traceback
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
+
+import numpy as np
 
 from frankenjax_ref.errors import FJError
 
@@ -236,9 +239,15 @@ def conform_batch(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for case in cases:
         start = time.perf_counter()
         try:
-            result = run_case(case)
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter(
+                    "ignore", RuntimeWarning
+                )  # NumPy's overflow/invalid notes on edge values
+                result = run_case(case)
         except FJError as exc:  # a case that does not decode (the reader should have caught it)
             result = _result(case, "error", "bad_fixture", f"[{exc.code}] {exc.message}")
+        except Exception as exc:  # noqa: BLE001 - a bug of the harness itself: reported, never hidden
+            result = _result(case, "error", "harness_crash", f"{type(exc).__name__}: {exc}")
         result["seconds"] = round(time.perf_counter() - start, 6)
         out.append(result)
     return out

@@ -195,3 +195,9 @@ def test_the_reviewed_file_in_ci_is_valid() -> None:
     assert kd.path is not None
     for e in kd.entries:
         assert e.evidence.startswith("https://") and len(e.reason) >= 20
+
+
+def test_complex_scalars() -> None:
+    tol = tolerance_for(np.complex64)
+    assert compare(np.complex64(1 + 2j), np.complex64(1 + 2j), tol).ok
+    assert compare(np.asarray(1 + 2j, np.complex128), np.asarray(1 + 3j, np.complex128), tol).kind == "value"

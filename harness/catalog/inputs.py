@@ -6,9 +6,12 @@ every machine (and the captured bundles store the arrays anyway).
 
 Edge values per dtype (:func:`edge_values`):
 
-* floats: ``±0``, ``±1``, ``0.5``, ``-2.5``, ``±inf``, NaN, the smallest
-  subnormal (both signs), the smallest normal, the largest finite value
-  (both signs), a large and a tiny magnitude;
+* floats: ``±0``, ``±1``, ``0.5``, ``-2.5``, ``±inf``, NaN, the largest
+  finite value (both signs), a large and a tiny magnitude (``1e±20`` for
+  float32, ``1e±200`` for float64);
+* subnormals are a set of their own (:func:`subnormal_values`: ``±0``, the
+  smallest subnormal, a mid subnormal, the smallest normal, both signs),
+  because XLA's CPU backend flushes subnormal inputs and results to zero;
 * integers: ``0``, ``±1``, ``2``, ``-3``, ``7``, ``100``, the extremes and
   their neighbours;
 * bool: both values;
@@ -93,8 +96,34 @@ def ordinary(rng: np.random.Generator, shape: tuple[int, ...], dtype: str, domai
     return _float_values(rng, shape, domain).astype(d)
 
 
-def edge_values(dtype: str) -> np.ndarray:
-    """The edge values of ``dtype`` as a 1-d array."""
+def subnormal_values(dtype: str) -> np.ndarray:
+    """Values around the bottom of the float range, as a 1-d array (edge values for non-floats).
+
+    ``±0``, the smallest subnormal, a mid subnormal (half the smallest normal),
+    the smallest normal (all with both signs), ``1`` and ``0.5``. XLA's CPU
+    backend treats subnormal inputs and results as zero (FTZ/DAZ), so these
+    cases are kept apart from the other edge values.
+    """
+    d = np_dtype(dtype)
+    if dtype in COMPLEXES:
+        comp = dtypes.float32 if dtype == "complex64" else dtypes.float64
+        fi = np.finfo(comp)  # type: ignore[type-var]
+        s, tiny = float(fi.smallest_subnormal), float(fi.tiny)
+        parts = np.array([0.0, s, -s, tiny / 2, 1.0], dtype=comp)
+        out = np.empty(len(parts) ** 2, d)
+        out.real, out.imag = np.repeat(parts, len(parts)), np.tile(parts, len(parts))
+        return out
+    if d not in dtypes.FLOATING:
+        return edge_values(dtype)
+    info = np.finfo(d)
+    s, tiny = float(info.smallest_subnormal), float(info.tiny)
+    return np.array([0.0, -0.0, s, -s, tiny / 2, -tiny / 2, tiny, -tiny, 1.0, 0.5], dtype=d)
+
+
+def edge_values(dtype: str, kind: str = "edge") -> np.ndarray:
+    """The edge values of ``dtype`` as a 1-d array (``kind="subnormal"``: :func:`subnormal_values`)."""
+    if kind == "subnormal":
+        return subnormal_values(dtype)
     d = np_dtype(dtype)
     if dtype == "bool":
         return np.array([False, True])
@@ -104,8 +133,7 @@ def edge_values(dtype: str) -> np.ndarray:
         return np.array([0, 1, -1, 2, -3, 7, 100, lo, hi, lo + 1, hi - 1], dtype=d)
     if dtype in COMPLEXES:
         comp = dtypes.float32 if dtype == "complex64" else dtypes.float64
-        sub = float(np.finfo(comp).smallest_subnormal)  # type: ignore[type-var]
-        parts = np.array([0.0, -0.0, 1.0, -1.5, np.inf, -np.inf, np.nan, sub], dtype=comp)
+        parts = np.array([0.0, -0.0, 1.0, -1.5, np.inf, -np.inf, np.nan, 1e-3], dtype=comp)
         re = np.repeat(parts, len(parts))
         im = np.tile(parts, len(parts))
         out = np.empty(re.shape, d)
@@ -123,9 +151,6 @@ def edge_values(dtype: str) -> np.ndarray:
         np.inf,
         -np.inf,
         np.nan,
-        info.smallest_subnormal,
-        -info.smallest_subnormal,
-        info.tiny,
         info.max,
         -info.max,
         big,
@@ -135,7 +160,9 @@ def edge_values(dtype: str) -> np.ndarray:
         return np.array(vals, dtype=d)
 
 
-def edge_operands(dtypes_: Sequence[str], shape: tuple[int, ...] | None = None) -> list[np.ndarray]:
+def edge_operands(
+    dtypes_: Sequence[str], shape: tuple[int, ...] | None = None, kind: str = "edge"
+) -> list[np.ndarray]:
     """Edge inputs for ``len(dtypes_)`` operands.
 
     Without ``shape`` (elementwise primitives): 1-d arrays where the first two
@@ -143,7 +170,7 @@ def edge_operands(dtypes_: Sequence[str], shape: tuple[int, ...] | None = None) 
     pairs) and further operands cycle. With ``shape``: each operand filled with
     its edge values, cycling, each starting at a different offset.
     """
-    edges = [edge_values(d) for d in dtypes_]
+    edges = [edge_values(d, kind) for d in dtypes_]
     if shape is not None:
         n = int(np.prod(shape)) if shape else 1
         out = []
@@ -166,9 +193,9 @@ def edge_operands(dtypes_: Sequence[str], shape: tuple[int, ...] | None = None) 
     return out
 
 
-def shaped_edges(dtype: str, shape: tuple[int, ...], offset: int = 0) -> np.ndarray:
+def shaped_edges(dtype: str, shape: tuple[int, ...], offset: int = 0, kind: str = "edge") -> np.ndarray:
     """An array of ``shape`` filled with the edge values of ``dtype``, cycling from ``offset``."""
-    e = edge_values(dtype)
+    e = edge_values(dtype, kind)
     n = int(np.prod(shape)) if shape else 1
     return e[(np.arange(n) + offset) % len(e)].reshape(shape)
 

@@ -18,7 +18,8 @@ of that dtype's cases are recorded as not applicable.
 Per accepted dtype: ordinary inputs and edge inputs under ``[]`` (eager),
 ``jit``, ``vmap``, ``jvp`` and — for floating and complex dtypes of
 differentiable primitives — ``grad`` of the primitive summed to a real
-scalar; empty arrays under ``[]`` and ``jit`` where the primitive allows them.
+scalar; subnormal inputs (floating and complex operands) and empty arrays
+(where the primitive allows them) under ``[]`` and ``jit``.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class Variant:
     domains: tuple[str, ...] = ()
     differentiable: bool = True
     grad_may_raise: ExpectedError | None = None
+    #: what JAX may raise under any stack for the swept dtype (JAX accepts the trace but fails later)
+    may_raise: Callable[[str], ExpectedError | None] | None = None
     dtypes: tuple[str, ...] = gen.CANDIDATE_DTYPES
 
     def dtypes_for(self, d: str) -> tuple[str, ...]:
@@ -73,6 +76,15 @@ def _binary(domains: tuple[str, str] = ("any", "any"), **kw: Any) -> list[Varian
 
 
 _ACC = {"accuracy": None}
+_NO_RULE = ExpectedError("NotImplementedError", ("FJ-RULE-MISSING",))
+_SELECT_SHAPES = ExpectedError("TypeError", ("FJ-PRIM-SHAPE",))
+
+
+def _complex_order(d: str) -> ExpectedError | None:
+    """JAX traces some ordering-based primitives on complex values, then rejects the comparison inside."""
+    return ExpectedError("TypeError", ("FJ-PRIM-DTYPE",)) if d in gen.COMPLEXES else None
+
+
 _NONDIFF: dict[str, Any] = {"differentiable": False}
 
 
@@ -169,7 +181,8 @@ RECIPES: dict[str, list[Variant]] = {
     "max": _binary(),
     "min": _binary(),
     "atan2": _binary(),
-    "add_any": _binary(),
+    # add_any accumulates tangents, never booleans (JAX traces it on bool but its impl rejects bool)
+    "add_any": _binary(dtypes=tuple(d for d in gen.CANDIDATE_DTYPES if d != "bool")),
     "complex": _binary(),
     "pow": [
         Variant("", 2, empty_shapes=((0,), (0,)), domains=("positive", "exponent")),
@@ -181,7 +194,7 @@ RECIPES: dict[str, list[Variant]] = {
             operand_dtypes=lambda d: (d, "int32"),
         ),
     ],
-    "nextafter": _binary(grad_may_raise=ExpectedError("NotImplementedError", ("FJ-RULE-MISSING",))),
+    "nextafter": _binary(may_raise=lambda d: _NO_RULE),
     "and": _binary(**_NONDIFF),
     "or": _binary(**_NONDIFF),
     "xor": _binary(**_NONDIFF),
@@ -203,8 +216,21 @@ RECIPES: dict[str, list[Variant]] = {
         ),
     ],
     "clamp": [
-        Variant("", 3, empty_shapes=((0,), (0,), (0,)), domains=("small", "any", "small")),
-        Variant("scalar_bounds", 3, ((), (4,), ()), domains=("small", "any", "small")),
+        Variant(
+            "",
+            3,
+            empty_shapes=((0,), (0,), (0,)),
+            domains=("small", "any", "small"),
+            may_raise=_complex_order,
+        ),
+        # JAX's clamp JVP selects a scalar bound's tangent against the operand's zeros: shape error
+        Variant(
+            "scalar_bounds",
+            3,
+            ((), (4,), ()),
+            domains=("small", "any", "small"),
+            may_raise=lambda d: _complex_order(d) or _SELECT_SHAPES,
+        ),
     ],
     # --- conversion
     "convert_element_type": _convert_variants(),
@@ -214,7 +240,7 @@ RECIPES: dict[str, list[Variant]] = {
             "row",
             1,
             ((3,),),
-            ((0,),),
+            None,
             params=lambda d: {"shape": (2, 3), "broadcast_dimensions": (1,), "sharding": None},
         ),
         Variant(
@@ -241,7 +267,7 @@ RECIPES: dict[str, list[Variant]] = {
             "3x2",
             1,
             ((2, 3),),
-            ((0, 3),),
+            None,
             params=lambda d: {"new_sizes": (3, 2), "dimensions": None, "sharding": None},
         ),
         Variant(
@@ -310,6 +336,7 @@ RECIPES: dict[str, list[Variant]] = {
             None,
             params=lambda d: {"axes": (1,), "index_dtype": "int32"},
             differentiable=False,
+            may_raise=_complex_order,
         ),
         Variant(
             "axes=0",
@@ -318,6 +345,7 @@ RECIPES: dict[str, list[Variant]] = {
             None,
             params=lambda d: {"axes": (0,), "index_dtype": "int64"},
             differentiable=False,
+            may_raise=_complex_order,
         ),
     ],
     "argmin": [
@@ -328,6 +356,7 @@ RECIPES: dict[str, list[Variant]] = {
             None,
             params=lambda d: {"axes": (1,), "index_dtype": "int32"},
             differentiable=False,
+            may_raise=_complex_order,
         ),
         Variant(
             "axes=0",
@@ -336,6 +365,7 @@ RECIPES: dict[str, list[Variant]] = {
             None,
             params=lambda d: {"axes": (0,), "index_dtype": "int64"},
             differentiable=False,
+            may_raise=_complex_order,
         ),
     ],
     # --- linear algebra
@@ -484,7 +514,7 @@ def _variant_cases(name: str, family: str, v: Variant, d: str) -> list[CaseSpec]
                 input_set=input_set,
                 tier=_tier(entries),
                 primitive=name,
-                may_raise=may_raise,
+                may_raise=may_raise or (v.may_raise(d) if v.may_raise else None),
                 sweep_group=base,
             )
         )
@@ -494,6 +524,8 @@ def _variant_cases(name: str, family: str, v: Variant, d: str) -> list[CaseSpec]
     normal_shapes = tuple((4,) for _ in range(v.arity)) if elementwise else v.shapes
     sets.append(("normal", normal_shapes))
     sets.append(("edge", None if elementwise else v.shapes))
+    if any(gen.is_inexact(od) for od in op_dtypes):
+        sets.append(("subnormal", None if elementwise else v.shapes))
     if v.empty_shapes is not None:
         sets.append(("empty", v.empty_shapes))
 
@@ -501,14 +533,21 @@ def _variant_cases(name: str, family: str, v: Variant, d: str) -> list[CaseSpec]
     argnums = tuple(i for i, od in enumerate(op_dtypes) if gen.is_inexact(od))
     for input_set, shapes in sets:
         rng = gen.rng_for(f"{base}.{input_set}")
-        if input_set == "edge":
+        if input_set in ("edge", "subnormal"):
             if shapes is None:
-                args = gen.edge_operands(op_dtypes)
+                args = gen.edge_operands(op_dtypes, kind=input_set)
             else:
                 args = [
-                    gen.shaped_edges(od, s, offset=3 * i)
+                    gen.shaped_edges(od, s, offset=3 * i, kind=input_set)
                     for i, (od, s) in enumerate(zip(op_dtypes, shapes, strict=True))
                 ]
+            # an index operand (select_n's int32 predicate) stays in range: out-of-range is undefined
+            args = [
+                (np.arange(a.size) % (v.arity - 1)).astype(a.dtype).reshape(a.shape)
+                if v.domain(i) == "index"
+                else a
+                for i, a in enumerate(args)
+            ]
         elif input_set == "empty":
             args = [np.zeros(s, gen.np_dtype(od)) for od, s in zip(op_dtypes, shapes or (), strict=True)]
         else:
@@ -519,7 +558,7 @@ def _variant_cases(name: str, family: str, v: Variant, d: str) -> list[CaseSpec]
         operands = tuple(Operand(tuple(a.shape), od) for a, od in zip(args, op_dtypes, strict=True))
         add(input_set, "eager", (), operands, args)
         add(input_set, "jit", stack("jit"), operands, args)
-        if input_set == "empty" or v.arity == 0:
+        if input_set in ("empty", "subnormal") or v.arity == 0:
             continue
         # vmap: a batch of examples along a new leading axis
         if input_set == "edge":

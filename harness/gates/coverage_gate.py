@@ -130,6 +130,8 @@ def run(ctx: GateContext) -> GateResult:
             "branch": m["branch"],
             "line_floor": floor["line"],
             "branch_floor": floor["branch"],
+            "line_target": floor.get("target_line", floor["line"]),
+            "branch_target": floor.get("target_branch", floor["branch"]),
             "statements": m["statements"],
             "branches": m["branches"],
             "ok": ok,
@@ -142,10 +144,14 @@ def run(ctx: GateContext) -> GateResult:
                 f"(floors {floor['line']}/{floor['branch']})"
             )
     details["packages"] = packages
-    summary = "; ".join(
-        f"{p} {v['line']:.1f}%/{v['branch']:.1f}% (floor {v['line_floor']}/{v['branch_floor']})"
-        for p, v in packages.items()
-    )
+
+    def describe(p: str, v: dict[str, Any]) -> str:
+        text = f"{p} {v['line']:.1f}%/{v['branch']:.1f}% (floor {v['line_floor']}/{v['branch_floor']}"
+        if (v["line_target"], v["branch_target"]) != (v["line_floor"], v["branch_floor"]):
+            text += f", target {v['line_target']}/{v['branch_target']}"
+        return text + ")"
+
+    summary = "; ".join(describe(p, v) for p, v in packages.items())
     if failures:
         return GateResult("coverage", FAIL, "under floor: " + "; ".join(failures), details)
     return GateResult("coverage", PASS, summary, details)

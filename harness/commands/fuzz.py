@@ -3,8 +3,9 @@
 Runs atheris workers on one target (see :mod:`harness.fuzz.runner`), prints
 coverage growth while it runs and execs/s, coverage and corpus size at the
 end. Exit 0 when no finding was recorded, 1 when at least one was (its file
-is under ``corpus/crashes/<target>/``: run ``fjh triage`` on it), 2 on bad
-input. ``fjh fuzz --list`` lists the targets.
+is under ``corpus/crashes/<target>/``: run ``fjh triage`` on it) or a worker
+died without recording one (a harness failure; the log has its output), 2 on
+bad input. ``fjh fuzz --list`` lists the targets.
 """
 
 from __future__ import annotations
@@ -130,5 +131,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"triage with: fjh triage {result.crashes[0].name} --target {result.target}")
         else:
             print("findings: none")
+        for failure in result.worker_failures:
+            print(f"FAILED: {failure}")
         print(f"log: {result.log}  summary: {result.summary}")
     return 0 if result.ok else 1

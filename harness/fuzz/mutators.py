@@ -178,9 +178,11 @@ class JsonMutator:
         fixup: Callable[[Any], Any] | None = None,
         render: Callable[[Any, random.Random], str] | None = None,
         byte_mutate: Callable[[bytes, int], bytes] = _byte_mutate,
+        fixup_probability: float = 0.8,
     ):
         self.tokens = sorted(set(tokens or ()))
         self.fixup = fixup
+        self.fixup_probability = fixup_probability
         self.render = render or _render
         self.byte_mutate = byte_mutate
 
@@ -193,10 +195,14 @@ class JsonMutator:
         except (UnicodeDecodeError, ValueError, RecursionError):
             return self.byte_mutate(data, max_size)
         holder = [doc]
-        for _ in range(1 + int(rng.random() < 0.3) + int(rng.random() < 0.1)):
-            self._mutate_once(holder, rng)
+        try:
+            for _ in range(1 + int(rng.random() < 0.3) + int(rng.random() < 0.1)):
+                self._mutate_once(holder, rng)
+        except (ArithmeticError, ValueError, TypeError, RecursionError):
+            # the mutator must never take the fuzzer down: an edit that cannot be made is a byte edit
+            return self.byte_mutate(data, max_size)
         doc = holder[0]
-        if self.fixup is not None and rng.random() < 0.8:
+        if self.fixup is not None and rng.random() < self.fixup_probability:
             with contextlib.suppress(Exception):  # a fixup may not apply to a mangled tree
                 doc = self.fixup(doc)
         try:
@@ -263,7 +269,7 @@ class JsonMutator:
             if choice == 2:
                 return value * 2 or 1
             if choice == 3:
-                return float(value)
+                return float(value) if abs(value) < 2**1023 else 1e308
             if choice == 4:
                 return rng.choice((0, 1, -1, 2 ** rng.randrange(70), -(2 ** rng.randrange(70))))
             return value + rng.randrange(-16, 17)

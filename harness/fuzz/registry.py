@@ -125,7 +125,7 @@ _TARGETS: tuple[FuzzTarget, ...] = (
             "frankenjax_ref.primitives.elementwise",
             "frankenjax_ref.primitives.shape",
         ),
-        mutator=_JSON_MUTATOR,
+        mutator="harness.fuzz.targets.ir_deserializer:mutator",
         dictionary="harness.fuzz.targets.ir_deserializer:dictionary",
     ),
     FuzzTarget(

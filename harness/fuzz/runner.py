@@ -133,10 +133,12 @@ class FuzzRunResult:
     log: str
     summary: str
     stopped: str
+    #: workers that died without recording a finding (a harness failure, not a finding)
+    worker_failures: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return not self.crashes
+        return not self.crashes and not self.worker_failures
 
     @property
     def new_crashes(self) -> tuple[CrashFile, ...]:
@@ -257,6 +259,8 @@ def run_fuzz(
     last_cov = [0] * jobs
     last_say = [0.0] * jobs
     writers: dict[str, int] = {}
+    tails: dict[int, list[str]] = {}
+    worker_failures: list[str] = []
 
     def start(index: int) -> None:
         summary = summaries[index]
@@ -300,6 +304,9 @@ def run_fuzz(
     def handle(index: int, raw: bytes) -> None:
         line = raw.decode("utf-8", "replace").rstrip("\n")
         log.write(f"[w{index}] {line}\n".encode())
+        tail = tails.setdefault(index, [])
+        tail.append(line)
+        del tail[:-3]
         worker, summary = live.get(index), summaries[index]
         now = time.monotonic() - clock0
         if line.startswith("FJH-INSTRUMENTED") and index == 0 and len(summary.seeds) == 1:
@@ -382,6 +389,10 @@ def run_fuzz(
                     where=relative_to_root(log_path),
                     hint="the log has its output",
                 )
+            if code != 0 and not worker.wrote_artifact and stopped != "interrupted":
+                last = " | ".join(t.strip() for t in tails.get(index, []))[-300:]
+                worker_failures.append(f"worker {index} exited with {code} without a finding: {last}")
+                say(f"[w{index}] FAILED: exited with {code} without recording a finding (see the log)")
             remaining = None if deadline is None else deadline - time.monotonic()
             if worker.wrote_artifact and keep_going and (remaining is None or remaining > 2):
                 say(f"[w{index}] restarting after a finding (keep going)")
@@ -447,6 +458,7 @@ def run_fuzz(
         log=relative_to_root(log_path),
         summary=relative_to_root(summary_path),
         stopped=stopped,
+        worker_failures=tuple(worker_failures),
     )
     write_json(summary_path, result.to_json(), schema=RUN_SCHEMA)
     if write_sidecars:

@@ -139,7 +139,11 @@ def seed_documents(source: Path | None = None) -> dict[str, bytes]:
             continue
         chosen.sort(key=lambda c: c["case_id"])
         small = dataclasses.replace(
-            bundle, path=None, cases=chosen, skipped=bundle.skipped[:1], generated_at=FIXED_GENERATED_AT,
+            bundle,
+            path=None,
+            cases=chosen,
+            skipped=bundle.skipped[:1],
+            generated_at=FIXED_GENERATED_AT,
             summary=summarize(chosen, bundle.skipped[:1]),
         )
         text = render_bundle(small)
@@ -149,18 +153,27 @@ def seed_documents(source: Path | None = None) -> dict[str, bytes]:
         near: dict[str, Any] = {
             "dup-case": {**doc, "cases": [first, first]},
             "family": {**doc, "family": doc["family"] + "x"},
-            "comparator": {**doc, "cases": [{**first, "comparator": "error" if "outputs" in first["expected"]
-                                                      else "allclose"}]},
+            "comparator": {
+                **doc,
+                "cases": [{**first, "comparator": "error" if "outputs" in first["expected"] else "allclose"}],
+            },
             "stack": {**doc, "cases": [{**first, "stack": [{"transform": "nope"}]}]},
-            "input-dtype": {**doc, "cases": [{**first, "inputs": [{"dtype": "float128", "shape": [], "data": [0]}]}]},
-
+            "input-dtype": {
+                **doc,
+                "cases": [{**first, "inputs": [{"dtype": "float128", "shape": [], "data": [0]}]}],
+            },
         }
         if first.get("ir") is not None:
             near["fingerprint"] = {**doc, "cases": [{**first, "ir_fingerprint": "0" * 64}]}
-            near["operands"] = {**doc, "cases": [{**first, "operands": first["operands"] + first["operands"]}]}
+            near["operands"] = {
+                **doc,
+                "cases": [{**first, "operands": first["operands"] + first["operands"]}],
+            }
         for name, bad in near.items():
             seeds[f"bad-{stem}-{name}.json"] = json.dumps(bad, sort_keys=True).encode()
         seeds[f"bad-{stem}-truncated.json"] = text.encode()[: len(text) // 2]
         # accepted: the reader does not recount the summary (kept as written)
-        seeds[f"odd-{stem}-summary.json"] = json.dumps({**doc, "summary": {**doc["summary"], "cases": 99}}).encode()
+        seeds[f"odd-{stem}-summary.json"] = json.dumps(
+            {**doc, "summary": {**doc["summary"], "cases": 99}}
+        ).encode()
     return seeds

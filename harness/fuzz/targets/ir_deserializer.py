@@ -255,3 +255,68 @@ def compare_documents(given: Any, canonical: Any) -> str | None:
     except (KeyError, TypeError) as exc:
         return f"canonical document has an unexpected shape: {type(exc).__name__}: {exc}"
     return _first_difference(left, right, "$")
+
+
+# --- fuzzing aid: retyping mutants ----------------------------------------------------------------
+
+
+def retype(doc: Any) -> Any:
+    """Rewrite each equation's declared outputs to what its abstract eval says, scope by scope.
+
+    A mutant that changes a param, a shape or a dtype is almost always
+    rejected by the type checker (``FJ-IR-TYPE-MISMATCH``) before anything
+    past it runs. Retyping (with the reference's own rules, as ``rehash``
+    does for sidecar manifests) turns many of them into valid programs with
+    unusual params and shapes, which is what the round-trip and data oracles
+    need to see. Best effort: it stops at the first equation it cannot type
+    and leaves the rest as they are.
+    """
+    from frankenjax_ref.core.serialize import _Decoder
+    from frankenjax_ref.core.values import DEFAULT_LIMITS
+
+    decoder = _Decoder(DEFAULT_LIMITS)
+    if isinstance(doc, dict) and isinstance(doc.get("jaxpr"), dict):
+        _retype_jaxpr(doc["jaxpr"], decoder, 0)
+    return doc
+
+
+def _retype_jaxpr(jaxpr: dict[str, Any], decoder: Any, depth: int) -> None:
+    from frankenjax_ref.core.primitive import abstract_eval
+
+    if depth > 8:
+        return
+    env: dict[str, Any] = {}
+    for b in [*jaxpr.get("constvars", []), *jaxpr.get("invars", [])]:
+        env[b["name"]] = decoder.aval(b["aval"], "")
+    for eqn in jaxpr.get("equations", []):
+        try:
+            prim = lookup(eqn["primitive"])
+            avals = []
+            for atom in eqn["inputs"]:
+                if "var" in atom:
+                    avals.append(env[atom["var"]])
+                else:
+                    avals.append(decoder.atom({}, atom, "").aval)
+            subs = {}
+            for key, sub in eqn["sub_jaxprs"].items():
+                _retype_jaxpr(sub["jaxpr"], decoder, depth + 1)
+                subs[key] = decoder.closed(sub, "", depth + 1)
+            params = decoder.params(prim, eqn["params"], "")
+            outs = abstract_eval(prim, avals, {**params, **subs})
+        except Exception:  # an untypable equation ends the retyping
+            return
+        binders = eqn["outputs"]
+        while len(binders) < len(outs):
+            binders.append({"name": f"r{len(env)}_{len(binders)}", "aval": {}})
+        del binders[len(outs) :]
+        for binder, aval in zip(binders, outs, strict=True):
+            binder["aval"] = aval.to_json()
+            env[binder["name"]] = aval
+
+
+def mutator(tokens: list[bytes]) -> Any:
+    """The JSON mutator, retyping half of its mutants."""
+    from harness.fuzz.mutators import JsonMutator
+
+    words = [t[1:-1].decode("utf-8", "replace") for t in tokens if t.startswith(b'"') and t.endswith(b'"')]
+    return JsonMutator(words, fixup=retype, fixup_probability=0.5)

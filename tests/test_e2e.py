@@ -160,6 +160,13 @@ def test_inputs_that_cannot_be_built_are_an_error_not_a_pass(root: Path, test_pa
     assert result.status == "error"
     assert result.failure_summary is not None and "FJ-E2E-INPUTS" in result.failure_summary
 
+    def buggy(options: RunOptions) -> dict[str, Any]:
+        raise ValueError("bug in the builder")
+
+    scenario = test_packet("e2e_test_buggy_inputs", Step("never", lambda ctx: None), inputs=buggy)
+    result = run_scenario(scenario, RunOptions())
+    assert result.status == "error" and "ValueError: bug in the builder" in (result.failure_summary or "")
+
 
 def test_values_round_trip_exactly() -> None:
     import numpy as np

@@ -287,6 +287,9 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None) -> Scena
     except FJError as exc:
         encoded = None
         failure = f"inputs: {exc}"
+    except Exception as exc:  # a bug in an input builder is an error of this scenario, not of the run
+        encoded = None
+        failure = f"inputs: {type(exc).__name__}: {exc}"
     input_seconds = time.perf_counter() - t0
     if encoded is None:
         execution = _input_error(scenario, failure, input_seconds)

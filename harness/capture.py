@@ -238,7 +238,7 @@ def _capture_jax(spec: CaseSpec, check_determinism: bool) -> dict[str, Any]:
     try:
         traced = jax.make_jaxpr(fn)(*specs)
     except Exception as exc:
-        if spec.sweep_group is not None and isinstance(exc, TypeError) and "dtype" in str(exc).lower():
+        if spec.sweep_group is not None and isinstance(exc, TypeError):
             record["probe"] = {
                 "primitive": spec.program_args["primitive"],
                 "params": spec.program_args["params"],
@@ -446,6 +446,19 @@ def _assemble(
         if spec.sweep_group is not None:
             by_group.setdefault(spec.sweep_group, []).append((spec, out))
     rejected_groups = {g for g, items in by_group.items() if any(o["status"] == "rejected" for _, o in items)}
+    # A variant JAX rejects for every dtype is a broken recipe, not a dtype sweep result.
+    variants: dict[str, list[str]] = {}
+    for g in by_group:
+        variants.setdefault(g.rsplit(".", 1)[0], []).append(g)
+    for variant, groups in sorted(variants.items()):
+        if len(groups) > 1 and all(g in rejected_groups for g in groups):
+            for g in groups:
+                rejected_groups.discard(g)
+                for _, o in by_group[g]:
+                    o["status"] = "failed"
+                    o["detail"] = (
+                        f"JAX rejects {variant} for every dtype (a catalog recipe bug?): {o['detail']}"
+                    )
 
     def skip(spec: CaseSpec, reason: str, detail: str) -> None:
         plan.skipped.setdefault(spec.family, []).append(

@@ -29,6 +29,7 @@ Modules:
 ``minimize``   delta debugging that keeps a finding's signature
 ``mutators``   the JSON-aware mutator
 ``seeds``      the seed corpora (``scripts/make_seed_corpus.py`` writes them)
+``store``      where corpora, crash files and run logs live; ``ensure_sidecar``
 
 This package's ``__init__`` imports nothing: the worker must import the
 project's parsers only inside atheris' instrumentation hook.

@@ -22,13 +22,20 @@ run: setup
 	$(BIN)/fjh run
 
 ## what CI runs: the tests (collecting coverage and a JUnit file for the gates), the P2C-001 e2e
-## packet, then the quality gates with the CI profile (coverage read from this run, 2 flake runs)
+## packet, then the quality gates with the CI profile (coverage read from this run, 2 flake runs).
+## All three always run, so a red CI shows every problem at once; any failure fails the target.
 test: setup
 	@mkdir -p build/ci
+	@status=0; \
+	echo "== tests (pytest -n 2, coverage + JUnit for the gates)"; \
 	$(BIN)/python -m pytest -n 2 --cov=frankenjax_ref --cov=harness --cov-branch --cov-report= \
-		--junitxml=build/ci/pytest.junit.xml
-	$(BIN)/fjh e2e --packet P2C-001
-	$(BIN)/fjh gates --profile ci
+		--junitxml=build/ci/pytest.junit.xml || status=1; \
+	echo "== fjh e2e --packet P2C-001"; \
+	$(BIN)/fjh e2e --packet P2C-001 || status=1; \
+	echo "== fjh gates --profile ci"; \
+	$(BIN)/fjh gates --profile ci || status=1; \
+	if [ $$status -ne 0 ]; then echo "make test: FAILED (tests, e2e or a gate; see above)"; fi; \
+	exit $$status
 
 ## every test, including the slow ones
 test-all: setup
@@ -41,6 +48,13 @@ lint: setup
 bench: setup
 	$(BIN)/python scripts/bench_transforms.py
 	$(BIN)/python scripts/bench_durability.py
+
+## long campaigns, run on purpose
+fuzz-campaign: setup
+	$(BIN)/fjh fuzz ir_deserializer --max-time 600 --jobs 2 --keep-going
+
+fault-campaign: setup
+	$(BIN)/python scripts/durability_campaign.py --trials 10000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

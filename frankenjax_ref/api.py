@@ -33,8 +33,18 @@ from frankenjax_ref.primitives.jit import jit_call
 from frankenjax_ref.tree import PyTreeDef, broadcast_prefix, flatten_as, tree_flatten, tree_unflatten
 
 __all__ = [
-    "eval_jaxpr", "grad", "hessian", "jacfwd", "jacrev", "jit", "jvp", "linearize", "make_jaxpr",
-    "value_and_grad", "vjp", "vmap",
+    "eval_jaxpr",
+    "grad",
+    "hessian",
+    "jacfwd",
+    "jacrev",
+    "jit",
+    "jvp",
+    "linearize",
+    "make_jaxpr",
+    "value_and_grad",
+    "vjp",
+    "vmap",
 ]
 
 
@@ -88,7 +98,8 @@ def _argnums_tuple(argnums: int | Sequence[int], nargs: int) -> tuple[int, ...]:
     for n in nums:
         if not isinstance(n, int) or not -nargs <= n < nargs:
             raise TransformError(
-                "FJ-TRANSFORM-ARGNUMS", f"argnums {argnums!r} out of range for a function called with {nargs} arguments"
+                "FJ-TRANSFORM-ARGNUMS",
+                f"argnums {argnums!r} out of range for a function called with {nargs} arguments",
             )
     return tuple(n % nargs for n in nums)
 
@@ -118,8 +129,8 @@ def _check_tangent(primal: Any, tangent: Any, i: int) -> Any:
     if t.dtype != expected.dtype:
         raise TransformError(
             "FJ-TRANSFORM-TYPE",
-            f"jvp: primal dtype {dtypes.name_of(p.dtype)} needs a tangent of dtype {dtypes.name_of(expected.dtype)}, "
-            f"got {dtypes.name_of(t.dtype)} (argument {i})",
+            f"jvp: primal dtype {dtypes.name_of(p.dtype)} needs a tangent of dtype "
+            f"{dtypes.name_of(expected.dtype)}, got {dtypes.name_of(t.dtype)} (argument {i})",
         )
     return Zero(expected) if expected.dtype == dtypes.float0 else tangent
 
@@ -131,7 +142,9 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], 
     flat_primals, in_tree = tree_flatten(tuple(primals))
     flat_tangents = flatten_as(in_tree, tuple(tangents), "tangents")
     flat_primals = [_as_value(x) for x in flat_primals]
-    flat_tangents = [_check_tangent(p, t, i) for i, (p, t) in enumerate(zip(flat_primals, flat_tangents, strict=True))]
+    flat_tangents = [
+        _check_tangent(p, t, i) for i, (p, t) in enumerate(zip(flat_primals, flat_tangents, strict=True))
+    ]
     flat_f, out_tree = _flatten_fun(f, in_tree)
     primals_out, tangents_out = jvp_flat(flat_f, flat_primals, flat_tangents)
     tangents_out = [instantiate(t) for t in tangents_out]
@@ -145,7 +158,9 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], 
 
 def _aux_pair(out: Any) -> tuple[Any, Any]:
     if not isinstance(out, (tuple, list)) or len(out) != 2:
-        raise TransformError("FJ-TRANSFORM-HAS-AUX", "a function with has_aux=True must return a (value, aux) pair")
+        raise TransformError(
+            "FJ-TRANSFORM-HAS-AUX", "a function with has_aux=True must return a (value, aux) pair"
+        )
     return out[0], out[1]
 
 
@@ -178,7 +193,7 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
     main_tree = treedef
     if has_aux:
         out_value, aux = _aux_pair(outs)
-        main_leaves, main_tree = tree_flatten(out_value)
+        _, main_tree = tree_flatten(out_value)
         outs = out_value
     n_main = main_tree.num_leaves
     out_avals = [get_aval(x) for x in lin.primals_out]
@@ -200,7 +215,8 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
         diff_cts = backward_pass(lin.jaxpr, lin.consts, undefined, cts)
         diff = dict(zip(lin.diff_positions, diff_cts, strict=True))
         per_input = [
-            instantiate(diff[i]) if i in diff else zeros_like_aval(tangent_aval(a)) for i, a in enumerate(lin.in_avals)
+            instantiate(diff[i]) if i in diff else zeros_like_aval(tangent_aval(a))
+            for i, a in enumerate(lin.in_avals)
         ]
         return tuple(tree_unflatten(in_tree, per_input))
 
@@ -346,8 +362,9 @@ def vmap(
         if isinstance(prefix, tuple) and len(prefix) != len(args):
             raise TransformError(
                 "FJ-VMAP-AXES",
-                f"vmap in_axes must be an int, None, or a tuple of entries corresponding to the positional "
-                f"arguments passed to the function, but got len(in_axes)={len(prefix)}, len(args)={len(args)}",
+                "vmap in_axes must be an int, None, or a tuple of entries corresponding to the positional "
+                f"arguments passed to the function, but got len(in_axes)={len(prefix)}, "
+                f"len(args)={len(args)}",
             )
         raw = broadcast_prefix(prefix, in_tree, "in_axes")
         dims = [_normalize_axis(d, get_aval(x).ndim, "argument") for x, d in zip(flat_args, raw, strict=True)]
@@ -396,10 +413,12 @@ class Jitted:
 
     def trace(self, *args: Any) -> tuple[ClosedJaxpr, PyTreeDef]:
         """Stage the function for these arguments (no caching, no call)."""
-        flat, in_tree, avals, static = self._signature(args)
+        _, in_tree, avals, static = self._signature(args)
         return self._trace(in_tree, avals, static)
 
-    def _trace(self, in_tree: PyTreeDef, avals: tuple[ShapedArray, ...], static: Any) -> tuple[ClosedJaxpr, PyTreeDef]:
+    def _trace(
+        self, in_tree: PyTreeDef, avals: tuple[ShapedArray, ...], static: Any
+    ) -> tuple[ClosedJaxpr, PyTreeDef]:
         static_map = dict(static)
 
         def f_dyn(*dyn: Any) -> Any:
@@ -475,8 +494,12 @@ def _std_basis(leaves: list[Any]) -> tuple[int, list[Any]]:
 
 
 def _jac_tree(
-    jac_leaves: list[Any], out_tree: PyTreeDef, out_avals: list[ShapedArray], in_tree: PyTreeDef,
-    in_avals: list[ShapedArray], stacked_in_front: bool,
+    jac_leaves: list[Any],
+    out_tree: PyTreeDef,
+    out_avals: list[ShapedArray],
+    in_tree: PyTreeDef,
+    in_avals: list[ShapedArray],
+    stacked_in_front: bool,
 ) -> Any:
     """Rearrange flat jacobian blocks into JAX's nesting: out structure of in structure.
 
@@ -513,8 +536,8 @@ def _check_jac_inputs(leaves: list[Any], name: str) -> None:
         if not dtypes.is_inexact(d):
             raise TransformError(
                 "FJ-GRAD-INPUT-DTYPE",
-                f"{name} requires real- or complex-valued inputs (input dtype that is a sub-dtype of np.inexact), "
-                f"but got {dtypes.name_of(d)}.",
+                f"{name} requires real- or complex-valued inputs (input dtype that is a sub-dtype of "
+                f"np.inexact), but got {dtypes.name_of(d)}.",
             )
 
 

@@ -23,7 +23,6 @@ from frankenjax_ref.primitives.elementwise import (
     atanh,
     cbrt,
     ceil,
-    complex_ as complex,
     conj,
     cos,
     cosh,
@@ -38,12 +37,9 @@ from frankenjax_ref.primitives.elementwise import (
     log,
     log1p,
     logistic,
-    max_ as max,
-    min_ as min,
     mul,
     neg,
     nextafter,
-    pow_ as pow,
     real,
     rem,
     round,
@@ -56,6 +52,18 @@ from frankenjax_ref.primitives.elementwise import (
     sub,
     tan,
     tanh,
+)
+from frankenjax_ref.primitives.elementwise import (
+    complex_ as complex,
+)
+from frankenjax_ref.primitives.elementwise import (
+    max_ as max,
+)
+from frankenjax_ref.primitives.elementwise import (
+    min_ as min,
+)
+from frankenjax_ref.primitives.elementwise import (
+    pow_ as pow,
 )
 from frankenjax_ref.primitives.jit import jit_p
 from frankenjax_ref.primitives.linalg import dot_general
@@ -110,7 +118,9 @@ def dot(lhs: Any, rhs: Any, precision: Any = None, preferred_element_type: Any =
     if not (1 <= lhs_ndim <= 2 and 1 <= rhs_ndim <= 2):
         from frankenjax_ref.errors import PrimitiveError
 
-        raise PrimitiveError("FJ-PRIM-SHAPE", f"dot requires rank 1 or 2 operands, got {lhs_ndim} and {rhs_ndim}")
+        raise PrimitiveError(
+            "FJ-PRIM-SHAPE", f"dot requires rank 1 or 2 operands, got {lhs_ndim} and {rhs_ndim}"
+        )
     dims = (((lhs_ndim - 1,), (0,)), ((), ()))
     return dot_general(lhs, rhs, dims, precision=precision, preferred_element_type=preferred_element_type)
 
@@ -120,13 +130,90 @@ def reciprocal(x: Any) -> Any:
 
 
 __all__ = [
-    "abs", "acos", "acosh", "add", "argmax", "argmin", "asin", "asinh", "atan", "atan2", "atanh",
-    "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "broadcast", "broadcast_in_dim",
-    "broadcasted_iota", "cbrt", "ceil", "clamp", "complex", "concatenate", "conj", "convert_element_type",
-    "copy", "cos", "cosh", "div", "dot", "dot_general", "eq", "exp", "exp2", "expand_dims", "expm1", "floor",
-    "full", "ge", "gt", "imag", "integer_pow", "iota", "is_finite", "jit_p", "le", "log", "log1p", "logistic",
-    "lt", "max", "min", "mul", "ne", "neg", "nextafter", "pad", "pow", "real", "reciprocal", "reduce_and",
-    "reduce_max", "reduce_min", "reduce_or", "reduce_prod", "reduce_sum", "rem", "reshape", "rev", "round",
-    "rsqrt", "select", "select_n", "sign", "sin", "sinh", "slice", "sqrt", "square", "squeeze",
-    "stop_gradient", "sub", "tan", "tanh", "transpose", "zeros_like",
+    "abs",
+    "acos",
+    "acosh",
+    "add",
+    "argmax",
+    "argmin",
+    "asin",
+    "asinh",
+    "atan",
+    "atan2",
+    "atanh",
+    "bitwise_and",
+    "bitwise_not",
+    "bitwise_or",
+    "bitwise_xor",
+    "broadcast",
+    "broadcast_in_dim",
+    "broadcasted_iota",
+    "cbrt",
+    "ceil",
+    "clamp",
+    "complex",
+    "concatenate",
+    "conj",
+    "convert_element_type",
+    "copy",
+    "cos",
+    "cosh",
+    "div",
+    "dot",
+    "dot_general",
+    "eq",
+    "exp",
+    "exp2",
+    "expand_dims",
+    "expm1",
+    "floor",
+    "full",
+    "ge",
+    "gt",
+    "imag",
+    "integer_pow",
+    "iota",
+    "is_finite",
+    "jit_p",
+    "le",
+    "log",
+    "log1p",
+    "logistic",
+    "lt",
+    "max",
+    "min",
+    "mul",
+    "ne",
+    "neg",
+    "nextafter",
+    "pad",
+    "pow",
+    "real",
+    "reciprocal",
+    "reduce_and",
+    "reduce_max",
+    "reduce_min",
+    "reduce_or",
+    "reduce_prod",
+    "reduce_sum",
+    "rem",
+    "reshape",
+    "rev",
+    "round",
+    "rsqrt",
+    "select",
+    "select_n",
+    "sign",
+    "sin",
+    "sinh",
+    "slice",
+    "sqrt",
+    "square",
+    "squeeze",
+    "stop_gradient",
+    "sub",
+    "tan",
+    "tanh",
+    "transpose",
+    "zeros_like",
 ]

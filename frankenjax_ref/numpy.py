@@ -21,9 +21,18 @@ from frankenjax_ref.core.avals import get_aval
 from frankenjax_ref.errors import PrimitiveError
 
 float32, float64, int32, int64, bool_ = (
-    dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64, dtypes.bool_,
+    dtypes.float32,
+    dtypes.float64,
+    dtypes.int32,
+    dtypes.int64,
+    dtypes.bool_,
 )
-bfloat16, float16, complex64, complex128 = dtypes.bfloat16, dtypes.float16, dtypes.complex64, dtypes.complex128
+bfloat16, float16, complex64, complex128 = (
+    dtypes.bfloat16,
+    dtypes.float16,
+    dtypes.complex64,
+    dtypes.complex128,
+)
 pi = np.pi
 inf = np.inf
 nan = np.nan
@@ -62,14 +71,15 @@ def promote_dtypes(*args: Any) -> list[Any]:
     avals = [_aval(a) for a in args]
     if len({a.dtype for a in avals}) == 1 and len(args) > 0:
         return list(args)
-    to_dtype, weak = dtypes.result_type(*((a.dtype, a.weak_type) for a in avals))
+    to_dtype, weak = dtypes.lattice_result_type(*((a.dtype, a.weak_type) for a in avals))
     out = []
     for x, a in zip(args, avals, strict=True):
         if a.dtype == to_dtype:
             out.append(x)
-        elif dtypes.is_python_scalar(x) or isinstance(x, (np.ndarray, np.generic)):
+        elif not weak and (dtypes.is_python_scalar(x) or isinstance(x, (np.ndarray, np.generic))):
             out.append(np.asarray(x).astype(to_dtype))
         else:
+            # a weak result must stay weak, even from a constant: ``weak_f32 + 2.0`` is a weak f32
             out.append(lax.convert_element_type(x, to_dtype, weak_type=weak))
     return out
 
@@ -100,9 +110,19 @@ def _binary(op: Any) -> Any:
     return fn
 
 
-add = _binary(lax.add)
+def _bool_as(bool_op: Any, op: Any) -> Any:
+    """``op``, or ``bool_op`` on booleans (``jnp.add`` is ``or`` on bools, ``jnp.multiply`` is ``and``)."""
+
+    def fn(x: Any, y: Any) -> Any:
+        return (bool_op if _aval(x).dtype == dtypes.bool_ else op)(x, y)
+
+    fn.__name__ = getattr(op, "__name__", "binary")
+    return fn
+
+
+add = _binary(_bool_as(lax.bitwise_or, lax.add))
 subtract = _binary(lax.sub)
-multiply = _binary(lax.mul)
+multiply = _binary(_bool_as(lax.bitwise_and, lax.mul))
 maximum = _binary(lax.max)
 minimum = _binary(lax.min)
 arctan2 = _binary(lax.atan2)
@@ -176,7 +196,13 @@ sin, cos, tan = _unary(lax.sin), _unary(lax.cos), _unary(lax.tan)
 arcsin, arccos, arctan = _unary(lax.asin), _unary(lax.acos), _unary(lax.atan)
 sinh, cosh, tanh = _unary(lax.sinh), _unary(lax.cosh), _unary(lax.tanh)
 arcsinh, arccosh, arctanh = _unary(lax.asinh), _unary(lax.acosh), _unary(lax.atanh)
-exp, exp2, log, log1p, expm1 = _unary(lax.exp), _unary(lax.exp2), _unary(lax.log), _unary(lax.log1p), _unary(lax.expm1)
+exp, exp2, log, log1p, expm1 = (
+    _unary(lax.exp),
+    _unary(lax.exp2),
+    _unary(lax.log),
+    _unary(lax.log1p),
+    _unary(lax.expm1),
+)
 sqrt, cbrt = _unary(lax.sqrt), _unary(lax.cbrt)
 floor, ceil = _unary(lax.floor), _unary(lax.ceil)
 negative = _unary(lax.neg, inexact=False)
@@ -187,7 +213,7 @@ logical_not = invert
 isfinite = _unary(lax.is_finite)
 
 
-def abs(x: Any) -> Any:  # noqa: A001 - numpy's name
+def abs(x: Any) -> Any:
     x = asarray(x)
     d = _aval(x).dtype
     if dtypes.is_unsigned(d) or d == dtypes.bool_:
@@ -198,7 +224,7 @@ def abs(x: Any) -> Any:  # noqa: A001 - numpy's name
 absolute = abs
 
 
-def round(x: Any) -> Any:  # noqa: A001 - numpy's name
+def round(x: Any) -> Any:
     return lax.round(_to_inexact(asarray(x)), "TO_NEAREST_EVEN")
 
 
@@ -351,10 +377,10 @@ def _reduce(op: Any, kind: str) -> Any:
     return fn
 
 
-sum = _reduce(lax.reduce_sum, "sum")  # noqa: A001
+sum = _reduce(lax.reduce_sum, "sum")
 prod = _reduce(lax.reduce_prod, "prod")
-max = _reduce(lax.reduce_max, "max")  # noqa: A001
-min = _reduce(lax.reduce_min, "min")  # noqa: A001
+max = _reduce(lax.reduce_max, "max")
+min = _reduce(lax.reduce_min, "min")
 amax, amin = max, min
 
 
@@ -398,7 +424,9 @@ def matmul(a: Any, b: Any) -> Any:
     an, bn = _aval(a).ndim, _aval(b).ndim
     if an <= 2 and bn <= 2:
         return dot(a, b)
-    raise PrimitiveError("FJ-PRIM-SHAPE", "matmul with batch dimensions is not supported; use lax.dot_general")
+    raise PrimitiveError(
+        "FJ-PRIM-SHAPE", "matmul with batch dimensions is not supported; use lax.dot_general"
+    )
 
 
 def logsumexp(x: Any, axis: Any = None) -> Any:
@@ -437,7 +465,9 @@ def getitem(x: Any, index: Any) -> Any:
         if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
             i = int(item) + (size if item < 0 else 0)
             if not 0 <= i < size:
-                raise PrimitiveError("FJ-PRIM-SHAPE", f"index {item} out of bounds for axis {dim} of size {size}")
+                raise PrimitiveError(
+                    "FJ-PRIM-SHAPE", f"index {item} out of bounds for axis {dim} of size {size}"
+                )
             starts.append(i)
             limits.append(i + 1)
             strides.append(1)
@@ -458,8 +488,12 @@ def getitem(x: Any, index: Any) -> Any:
         dim += 1
     if flips:
         x = lax.rev(x, tuple(flips))
-    if starts and (starts != [0] * len(shape) or list(limits) != list(shape) or builtins.any(s != 1 for s in strides)):
-        x = lax.slice(x, tuple(starts), tuple(limits), None if builtins.all(s == 1 for s in strides) else tuple(strides))
+    if starts and (
+        starts != [0] * len(shape) or list(limits) != list(shape) or builtins.any(s != 1 for s in strides)
+    ):
+        x = lax.slice(
+            x, tuple(starts), tuple(limits), None if builtins.all(s == 1 for s in strides) else tuple(strides)
+        )
     if squeeze_dims:
         x = lax.squeeze(x, tuple(squeeze_dims))
     if new_axes:

@@ -119,12 +119,16 @@ def broadcast_prefix(prefix: Any, treedef: PyTreeDef, what: str) -> list[Any]:
             raise TransformError("FJ-VMAP-AXES", f"{what} {p!r} is not an int or None at a leaf")
         if node.kind in ("tuple", "list"):
             if not isinstance(p, (tuple, list)) or len(p) != len(node.children):
-                raise TransformError("FJ-VMAP-AXES", f"{what} structure {p!r} does not match the arguments {node}")
+                raise TransformError(
+                    "FJ-VMAP-AXES", f"{what} structure {p!r} does not match the arguments {node}"
+                )
             for pc, c in zip(p, node.children, strict=True):
                 go(pc, c)
             return
         if not isinstance(p, dict) or sorted(p) != list(node.keys):
-            raise TransformError("FJ-VMAP-AXES", f"{what} structure {p!r} does not match the arguments {node}")
+            raise TransformError(
+                "FJ-VMAP-AXES", f"{what} structure {p!r} does not match the arguments {node}"
+            )
         for k, c in zip(node.keys, node.children, strict=True):
             go(p[k], c)
 

@@ -248,7 +248,7 @@ def _as_dtype(node: _Node) -> np.dtype:
 
 
 @functools.cache
-def _result_type_cached(pairs: tuple[tuple[np.dtype, bool], ...]) -> tuple[np.dtype, bool]:
+def _lattice_result_type_cached(pairs: tuple[tuple[np.dtype, bool], ...]) -> tuple[np.dtype, bool]:
     dtypes_ = [d for d, _ in pairs]
     weaks = [w for _, w in pairs]
     if len(pairs) == 1:
@@ -261,17 +261,31 @@ def _result_type_cached(pairs: tuple[tuple[np.dtype, bool], ...]) -> tuple[np.dt
     else:
         node = _least_upper_bound(_node(d, w) for d, w in pairs)
         out, weak = _as_dtype(node), isinstance(node, str)
-    if weak and out != bool_:
-        # a weak result is the default dtype of its kind (jax.dtypes.result_type)
-        out = {"i": int64, "u": uint64, "f": float64, "c": complex128}[kind(out)]
     return out, bool(weak and out != bool_)
+
+
+def _checked(pairs: tuple[tuple[np.dtype, bool], ...]) -> tuple[tuple[np.dtype, bool], ...]:
+    if not pairs:
+        raise PrimitiveError("FJ-PRIM-DTYPE", "result_type needs at least one dtype")
+    return tuple((np.dtype(d), bool(w)) for d, w in pairs)
+
+
+def lattice_result_type(*pairs: tuple[np.dtype, bool]) -> tuple[np.dtype, bool]:
+    """JAX's ``dtypes.lattice_result_type``: the join on the lattice, keeping a weak result's dtype.
+
+    This is what ``jax.numpy`` promotes operands to: two weak int8/int16 values
+    give a weak int16, where :func:`result_type` gives a weak int64.
+    """
+    return _lattice_result_type_cached(_checked(pairs))
 
 
 def result_type(*pairs: tuple[np.dtype, bool]) -> tuple[np.dtype, bool]:
     """JAX's ``dtypes.result_type(..., return_weak_type_flag=True)`` on (dtype, weak) pairs."""
-    if not pairs:
-        raise PrimitiveError("FJ-PRIM-DTYPE", "result_type needs at least one dtype")
-    return _result_type_cached(tuple((np.dtype(d), bool(w)) for d, w in pairs))
+    out, weak = _lattice_result_type_cached(_checked(pairs))
+    if weak:
+        # a weak result is the default dtype of its kind
+        out = {"i": int64, "u": uint64, "f": float64, "c": complex128}[kind(out)]
+    return out, weak
 
 
 def promote_types(a: object, b: object) -> np.dtype:

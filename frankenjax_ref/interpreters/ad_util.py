@@ -66,7 +66,7 @@ def _add_any_abstract_eval(x: ShapedArray, y: ShapedArray) -> ShapedArray:
         raise PrimitiveError(
             "FJ-PRIM-SHAPE", f"add_any requires equal types, got {x.str_short()} and {y.str_short()}"
         )
-    return ShapedArray(x.shape, x.dtype, x.weak_type and y.weak_type)
+    return x  # JAX's add_jaxvals: the type of the first operand (weak type included)
 
 
 impl_rules[add_any_p] = _add_any_impl

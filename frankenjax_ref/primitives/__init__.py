@@ -13,8 +13,16 @@ from frankenjax_ref.core.primitive import PRIMITIVES, abstract_eval_rules, impl_
 from frankenjax_ref.interpreters.batching import batch_rules
 from frankenjax_ref.interpreters.jvp import jvp_rules
 from frankenjax_ref.interpreters.transpose import transpose_rules
-from frankenjax_ref.primitives import conversion, elementwise, jit, linalg, logic, reductions, shape
-from frankenjax_ref.primitives import custom  # noqa: F401  (custom_jvp_call, custom_vjp_call, custom_lin)
+from frankenjax_ref.primitives import (
+    conversion,
+    custom,  # noqa: F401  (custom_jvp_call, custom_vjp_call, custom_lin)
+    elementwise,
+    jit,
+    linalg,
+    logic,
+    reductions,
+    shape,
+)
 
 FAMILIES = {
     "elementwise": elementwise,

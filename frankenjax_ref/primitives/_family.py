@@ -38,7 +38,8 @@ def check_dtype(name: str, aval: ShapedArray, accepted: Sequence[np.dtype], what
     if aval.dtype not in accepted:
         names = ", ".join(dtypes.short_name(d) for d in accepted)
         raise PrimitiveError(
-            "FJ-PRIM-DTYPE", f"{name} does not accept {what} dtype {dtypes.name_of(aval.dtype)} (accepts {names})"
+            "FJ-PRIM-DTYPE",
+            f"{name} does not accept {what} dtype {dtypes.name_of(aval.dtype)} (accepts {names})",
         )
 
 
@@ -56,7 +57,9 @@ def broadcasting_shape(name: str, avals: Sequence[ShapedArray]) -> tuple[int, ..
     for dims in zip(*shapes, strict=True):
         sizes = {d for d in dims if d != 1}
         if len(sizes) > 1:
-            raise PrimitiveError("FJ-PRIM-SHAPE", f"{name}: incompatible shapes {', '.join(map(str, shapes))}")
+            raise PrimitiveError(
+                "FJ-PRIM-SHAPE", f"{name}: incompatible shapes {', '.join(map(str, shapes))}"
+            )
         out.append(sizes.pop() if sizes else 1)
     return tuple(out)
 
@@ -102,7 +105,9 @@ def standard_naryop(
             check_dtype(name, aval, ok, what=f"operand {i}")
         if require_same_dtypes and len({a.dtype for a in avals}) > 1:
             got = ", ".join(dtypes.name_of(a.dtype) for a in avals)
-            raise PrimitiveError("FJ-PRIM-DTYPE", f"{name} requires arguments to have the same dtypes, got {got}")
+            raise PrimitiveError(
+                "FJ-PRIM-DTYPE", f"{name} requires arguments to have the same dtypes, got {got}"
+            )
         shape = broadcasting_shape(name, avals)
         dtype = out_dtype(*(a.dtype for a in avals)) if out_dtype else avals[0].dtype
         return ShapedArray(shape, dtype, all_weak(avals))

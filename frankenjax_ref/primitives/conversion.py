@@ -3,7 +3,7 @@
 Conversions follow XLA on CPU, which NumPy's ``astype`` does not: float to
 integer truncates toward zero and *saturates* (NaN becomes 0, out-of-range
 values clamp to the integer type's range); complex to real keeps the real
-part; anything to bool is ``x != 0``.
+part; anything to bool is ``x != 0`` (``real(x) != 0`` for complex).
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ convert_element_type_p = Primitive(
 )
 
 
-def _convert_abstract_eval(x: ShapedArray, *, new_dtype: np.dtype, weak_type: bool, sharding: None) -> ShapedArray:
+def _convert_abstract_eval(
+    x: ShapedArray, *, new_dtype: np.dtype, weak_type: bool, sharding: None
+) -> ShapedArray:
     check_dtype("convert_element_type", x, ANY)
     if new_dtype == dtypes.float0:
         raise PrimitiveError("FJ-PRIM-DTYPE", "convert_element_type cannot convert to float0")
@@ -43,11 +45,11 @@ def convert_array(x: Any, new_dtype: np.dtype) -> np.ndarray:
     if old == new_dtype:
         return x.copy()
     with np.errstate(all="ignore"):
+        if dtypes.is_complex(old) and not dtypes.is_complex(new_dtype):
+            x = np.real(x)  # before the bool test too: complex -> bool is real(x) != 0, as XLA
+            old = x.dtype
         if new_dtype == dtypes.bool_:
             return np.not_equal(x, 0)
-        if dtypes.is_complex(old) and not dtypes.is_complex(new_dtype):
-            x = np.real(x)
-            old = x.dtype
         if dtypes.is_integer(new_dtype) and dtypes.is_inexact(old):
             info = np.iinfo(new_dtype)
             wide = np.trunc(x.astype(np.float64))
@@ -122,7 +124,9 @@ defvectorized(stop_gradient_p)
 def _stop_gradient_jvp(primals: list[Any], tangents: list[Any]) -> tuple[Any, Any]:
     (x,) = primals
     # bind again so that outer JVP traces are peeled off too
-    return stop_gradient(x), Zero(get_aval(x).update(dtype=dtypes.tangent_dtype(get_aval(x).dtype), weak_type=False))
+    return stop_gradient(x), Zero(
+        get_aval(x).update(dtype=dtypes.tangent_dtype(get_aval(x).dtype), weak_type=False)
+    )
 
 
 jvp_rules[stop_gradient_p] = _stop_gradient_jvp

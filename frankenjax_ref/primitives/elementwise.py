@@ -8,8 +8,18 @@ for linear primitives, its transpose.
 Numerics follow XLA's CPU backend where NumPy differs: 16-bit floats are
 computed in float32; integer ``div``/``rem`` truncate toward zero with XLA's
 results for division by zero and ``INT_MIN / -1``; ``max``/``min`` order
-``-0.0 < +0.0`` and propagate NaN; ``round`` rounds half away from zero
-unless ``rounding_method`` says to-nearest-even.
+``-0.0 < +0.0`` and propagate NaN, and on complex numbers compare (real,
+imag) lexicographically, a tie or NaN picking the second operand (JAX's
+lowering); ``round`` rounds half away from zero unless ``rounding_method``
+says to-nearest-even; complex asin/acos/asinh/acosh/sqrt ignore the sign of
+a zero part on their branch cuts; ``sign`` keeps zeros' signs and divides complex parts
+by the magnitude; complex ``abs`` is NaN when a part is NaN; ``complex`` and
+``conj`` build their results part by part (``conj`` of a real is ``x+0j``).
+
+Known, documented differences from XLA:CPU (see ``tests/jax_helpers.py``,
+``DIVERGENCES``): the reference keeps IEEE subnormals where XLA:CPU flushes
+them to zero; transcendental functions come from NumPy's libm, not XLA's
+approximations; complex arithmetic on infinite or NaN parts follows NumPy.
 """
 
 from __future__ import annotations
@@ -108,12 +118,29 @@ tan_p = standard_unop("tan", INEXACT, params=_ACC)
 def_impl(tan_p, unary_impl(np.tan))
 defjvp2(tan_p, lambda g, ans, x, **_: mul(g, add(_one(x), square(ans))))
 
+
+def _ignoring_zero_signs(fn: Any) -> Any:
+    """``fn`` with XLA's branch cuts: a complex argument's -0.0 parts count as +0.0.
+
+    C99 (and NumPy) use the sign of a zero part to pick a side of a branch cut
+    (``sqrt(-1.5 - 0j)`` is ``-1.22j``); XLA's asin, acos, asinh, acosh and sqrt
+    do not (``+1.22j``).
+    """
+
+    def wrapped(x: np.ndarray) -> np.ndarray:
+        if dtypes.is_complex(x.dtype):
+            x = _complex_from_parts(x.real + 0.0, x.imag + 0.0, x.dtype)  # -0.0 + 0.0 is +0.0
+        return fn(x)
+
+    return wrapped
+
+
 asin_p = standard_unop("asin", INEXACT)
-def_impl(asin_p, unary_impl(np.arcsin))
+def_impl(asin_p, unary_impl(_ignoring_zero_signs(np.arcsin)))
 defjvp(asin_p, lambda g, x: mul(g, rsqrt(sub(_one(x), square(x)))))
 
 acos_p = standard_unop("acos", INEXACT)
-def_impl(acos_p, unary_impl(np.arccos))
+def_impl(acos_p, unary_impl(_ignoring_zero_signs(np.arccos)))
 defjvp(acos_p, lambda g, x: mul(g, neg(rsqrt(sub(_one(x), square(x))))))
 
 atan_p = standard_unop("atan", INEXACT)
@@ -133,11 +160,11 @@ def_impl(tanh_p, unary_impl(np.tanh))
 defjvp2(tanh_p, lambda g, ans, x, **_: mul(add(g, mul(g, ans)), sub(_one(x), ans)))
 
 asinh_p = standard_unop("asinh", INEXACT)
-def_impl(asinh_p, unary_impl(np.arcsinh))
+def_impl(asinh_p, unary_impl(_ignoring_zero_signs(np.arcsinh)))
 defjvp(asinh_p, lambda g, x: mul(g, rsqrt(add(square(x), _one(x)))))
 
 acosh_p = standard_unop("acosh", INEXACT)
-def_impl(acosh_p, unary_impl(np.arccosh))
+def_impl(acosh_p, unary_impl(_ignoring_zero_signs(np.arccosh)))
 defjvp(acosh_p, lambda g, x: mul(g, rsqrt(sub(square(x), _one(x)))))
 
 atanh_p = standard_unop("atanh", INEXACT)
@@ -156,8 +183,21 @@ log_p = standard_unop("log", INEXACT, params=_ACC)
 def_impl(log_p, unary_impl(np.log))
 defjvp(log_p, lambda g, x, **_: div(g, x))
 
+
+def _log1p(x: np.ndarray) -> np.ndarray:
+    if dtypes.is_complex(x.dtype):
+        # NumPy's complex log1p is log(1 + x), which loses small x; XLA (and this) keep it:
+        # log|1+x| = log1p(2 re + re^2 + im^2) / 2 for small x, else log(hypot(1 + re, im));
+        # arg(1+x) = atan2(im, 1 + re)
+        re, im = x.real, x.imag
+        small = (np.abs(re) < 0.5) & (np.abs(im) < 0.5)
+        log_abs = np.where(small, np.log1p(re * (2 + re) + im * im) / 2, np.log(np.hypot(1 + re, im)))
+        return _complex_from_parts(log_abs, np.arctan2(im, 1 + re), x.dtype)
+    return np.log1p(x)
+
+
 log1p_p = standard_unop("log1p", INEXACT, params=_ACC)
-def_impl(log1p_p, unary_impl(np.log1p))
+def_impl(log1p_p, unary_impl(_log1p))
 defjvp(log1p_p, lambda g, x, **_: div(g, add(x, _one(x))))
 
 expm1_p = standard_unop("expm1", INEXACT, params=_ACC)
@@ -176,7 +216,7 @@ def_impl(logistic_p, unary_impl(_logistic))
 defjvp2(logistic_p, lambda g, ans, x, **_: mul(g, mul(ans, sub(_one(ans), ans))))
 
 sqrt_p = standard_unop("sqrt", INEXACT, params=_ACC)
-def_impl(sqrt_p, unary_impl(np.sqrt))
+def_impl(sqrt_p, unary_impl(_ignoring_zero_signs(np.sqrt)))
 defjvp2(sqrt_p, lambda g, ans, x, **_: mul(g, div(const_like(x, 0.5), ans)))
 
 
@@ -193,8 +233,15 @@ def_impl(cbrt_p, unary_impl(np.cbrt))
 defjvp2(cbrt_p, lambda g, ans, x, **_: mul(g, mul(const_like(x, 1 / 3), integer_pow(ans, -2))))
 
 
+def _abs(x: np.ndarray) -> np.ndarray:
+    if dtypes.is_complex(x.dtype):
+        # XLA's complex abs is NaN when either part is NaN (C's cabs would give inf for inf + NaN j)
+        return np.where(np.isnan(x.real) | np.isnan(x.imag), np.nan, np.abs(x)).astype(np.abs(x).dtype)
+    return np.abs(x)
+
+
 abs_p = standard_unop("abs", SIGNED + INEXACT, out_dtype=dtypes.real_dtype)
-def_impl(abs_p, unary_impl(np.abs))
+def_impl(abs_p, unary_impl(_abs))
 
 
 def _abs_jvp(g: Any, ans: Any, x: Any) -> Any:
@@ -204,7 +251,8 @@ def _abs_jvp(g: Any, ans: Any, x: Any) -> Any:
         denom = convert_element_type(ans, get_aval(x).dtype)
         safe = select_n(eq(denom, const_like(denom, 0)), denom, const_like(denom, 1))
         return real(mul(g, div(conj(x), safe)))
-    from frankenjax_ref.primitives.logic import ge, select_n as _select_n
+    from frankenjax_ref.primitives.logic import ge
+    from frankenjax_ref.primitives.logic import select_n as _select_n
 
     return _select_n(ge(x, const_like(x, 0)), neg(g), g)
 
@@ -213,10 +261,21 @@ defjvp2(abs_p, _abs_jvp)
 
 
 def _sign(x: np.ndarray) -> np.ndarray:
+    """XLA's sign: ``x / |x|`` part by part for complex, and zeros (of either sign) and NaN unchanged."""
     if dtypes.is_complex(x.dtype):
         mag = np.abs(x)
-        return np.where(mag == 0, np.zeros((), x.dtype), x / np.where(mag == 0, 1, mag))
+        safe = np.where(mag == 0, 1, mag)
+        return np.where(mag == 0, x, _complex_from_parts(x.real / safe, x.imag / safe, x.dtype))
+    if dtypes.is_float(x.dtype):
+        return np.where(x == 0, x, np.sign(x))
     return np.sign(x)
+
+
+def _complex_from_parts(re: np.ndarray, im: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``re + im*j`` built part by part, so signed zeros, infinities and NaNs are kept exactly."""
+    out = np.empty(np.broadcast_shapes(np.shape(re), np.shape(im)), dtype)
+    out.real, out.imag = re, im
+    return out
 
 
 sign_p = standard_unop("sign", NUM)
@@ -244,7 +303,9 @@ def _round(x: np.ndarray, rounding_method: str) -> np.ndarray:
     return np.copysign(rounded, x)
 
 
-round_p = standard_unop("round", FLOAT, params={"rounding_method": Param(Enum(ROUNDING_METHODS), "AWAY_FROM_ZERO")})
+round_p = standard_unop(
+    "round", FLOAT, params={"rounding_method": Param(Enum(ROUNDING_METHODS), "AWAY_FROM_ZERO")}
+)
 
 
 def _round_impl(x: Any, *, rounding_method: str) -> np.ndarray:
@@ -293,7 +354,10 @@ abstract_eval_rules[integer_pow_p] = _integer_pow_abstract_eval
 
 
 def _integer_pow_impl(x: Any, *, y: int) -> np.ndarray:
-    return unary_impl(lambda v: _integer_pow(v, y))(x)
+    # not widened: XLA rounds 16-bit floats after every multiplication (NumPy's float16 and
+    # ml_dtypes' bfloat16 multiply in float32 and round, exactly like XLA's CPU backend)
+    with np.errstate(all="ignore"):
+        return _integer_pow(np.asarray(x), y)
 
 
 def _integer_pow_jvp(g: Any, x: Any, *, y: int) -> Any:
@@ -326,7 +390,7 @@ complex_p = standard_naryop(
     [(dtypes.float32, dtypes.float64)] * 2,
     out_dtype=lambda a, b: dtypes.complex_dtype_for(a),
 )
-def_impl(complex_p, lambda x, y: np.asarray(x) + np.asarray(y) * np.asarray(1j, dtypes.complex_dtype_for(np.asarray(x).dtype)))
+def_impl(complex_p, lambda x, y: _complex_from_parts(x, y, dtypes.complex_dtype_for(np.asarray(x).dtype)))
 deflinear_jvp(complex_p)
 
 
@@ -342,10 +406,21 @@ def _complex_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
 transpose_rules[complex_p] = _complex_transpose
 
 conj_p = standard_unop(
-    "conj", (dtypes.float32, dtypes.float64, *COMPLEX), params={"input_dtype": Param(DTYPE)},
+    "conj",
+    (dtypes.float32, dtypes.float64, *COMPLEX),
+    params={"input_dtype": Param(DTYPE)},
     out_dtype=dtypes.complex_dtype_for,
 )
-def_impl(conj_p, lambda x, input_dtype: np.conj(np.asarray(x).astype(dtypes.complex_dtype_for(np.asarray(x).dtype))))
+
+
+def _conj(x: Any, input_dtype: np.dtype) -> np.ndarray:
+    x = np.asarray(x)
+    if dtypes.is_complex(x.dtype):
+        return np.conj(x)
+    return _complex_from_parts(x, np.zeros((), x.dtype), dtypes.complex_dtype_for(x.dtype))  # +0j, as XLA
+
+
+def_impl(conj_p, _conj)
 deflinear_jvp(conj_p)
 transpose_rules[conj_p] = lambda ct, x, *, input_dtype: [
     conj(ct) if dtypes.is_complex(input_dtype) else real(ct)
@@ -492,8 +567,28 @@ def _pow_dtype(x: np.dtype, y: np.dtype) -> np.dtype:
 
 def _pow(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     if dtypes.is_integer(y.dtype):
-        return np.power(x, y.astype(x.dtype))
+        y = y.astype(x.dtype)
+    if dtypes.is_complex(x.dtype):
+        return _complex_pow(x, y)
     return np.power(x, y)
+
+
+def _complex_pow(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """XLA's complex power, part by part in the component precision (NumPy multiplies out integer
+    powers and gives 0 for every 0**y with Re y > 0):
+
+    (a+bi)**(c+di) = (a²+b²)**(c/2) e**(-d θ) (cos q + i sin q), θ = arg(a+bi), q = c θ + d/2 log(a²+b²),
+    and at 0: 1 for y == 0, 0 for real y > 0, NaN otherwise.
+    """
+    a, b, c, d = x.real, x.imag, y.real, y.imag
+    norm = a * a + b * b
+    theta = np.arctan2(b, a)
+    rho = np.power(norm, c / 2) * np.exp(-d * theta)
+    q = c * theta + d / 2 * np.log(norm)
+    general = _complex_from_parts(rho * np.cos(q), rho * np.sin(q), x.dtype)
+    nan = np.asarray(complex(np.nan, np.nan), x.dtype)
+    at_zero = np.where(y == 0, np.ones((), x.dtype), np.where((d == 0) & (c > 0), np.zeros((), x.dtype), nan))
+    return np.asarray(np.where(x == 0, at_zero, general), dtype=x.dtype)
 
 
 pow_p = standard_naryop("pow", [INEXACT, INT + INEXACT], out_dtype=_pow_dtype, require_same_dtypes=False)
@@ -524,7 +619,9 @@ def _pow_jvp_lhs(g: Any, ans: Any, x: Any, y: Any) -> Any:
         shape = np.broadcast_shapes(get_aval(x).shape, get_aval(y).shape)
         yf = broadcast_to_shape(convert_element_type(y, x_dtype), shape)
         xb = broadcast_to_shape(x, shape)
-        jac = select_n(eq(yf, const_like(yf, 0)), mul(_replace_zero(yf), pow_(xb, sub(yf, _one(yf)))), const_like(yf, 0))
+        jac = select_n(
+            eq(yf, const_like(yf, 0)), mul(_replace_zero(yf), pow_(xb, sub(yf, _one(yf)))), const_like(yf, 0)
+        )
     else:
         jac = mul(y, pow_(x, sub(y, _one(y))))
     return mul(g, jac)
@@ -537,8 +634,17 @@ def _pow_jvp_rhs(g: Any, ans: Any, x: Any, y: Any) -> Any:
 defjvp2(pow_p, _pow_jvp_lhs, _pow_jvp_rhs)
 
 
+def complex_pick(x: np.ndarray, y: np.ndarray, cmp: Any) -> np.ndarray:
+    """JAX's complex max/min: (real, imag) compared lexicographically with ``cmp``; ties, NaNs pick ``y``."""
+    real_eq = x.real == y.real
+    pick_x = np.where(real_eq, cmp(x.imag, y.imag), cmp(x.real, y.real))
+    return np.where(pick_x, x, y)
+
+
 def _max(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    if dtypes.is_inexact(x.dtype) and not dtypes.is_complex(x.dtype):
+    if dtypes.is_complex(x.dtype):
+        return complex_pick(x, y, np.greater)
+    if dtypes.is_inexact(x.dtype):
         # -0.0 < +0.0, NaN propagates (XLA semantics)
         pick_x = (x > y) | ((x == y) & ~np.signbit(x)) | np.isnan(x)
         return np.where(pick_x, x, y)
@@ -546,7 +652,9 @@ def _max(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _min(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    if dtypes.is_inexact(x.dtype) and not dtypes.is_complex(x.dtype):
+    if dtypes.is_complex(x.dtype):
+        return complex_pick(x, y, np.less)
+    if dtypes.is_inexact(x.dtype):
         pick_x = (x < y) | ((x == y) & np.signbit(x)) | np.isnan(x)
         return np.where(pick_x, x, y)
     return np.minimum(x, y)
@@ -562,14 +670,30 @@ maximum_impl = binary_impl(_max)
 minimum_impl = binary_impl(_min)
 max_p = standard_naryop("max", [ANY, ANY])
 def_impl(max_p, maximum_impl)
-defjvp2(max_p, lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)), lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)))
+defjvp2(
+    max_p,
+    lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)),
+    lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)),
+)
 
 min_p = standard_naryop("min", [ANY, ANY])
 def_impl(min_p, minimum_impl)
-defjvp2(min_p, lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)), lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)))
+defjvp2(
+    min_p,
+    lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)),
+    lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)),
+)
+
+
+def _atan2(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    if dtypes.is_complex(x.dtype):
+        # XLA's complex atan2: -i log((y + i x) / sqrt(x^2 + y^2))
+        return np.asarray(-1j * np.log((y + 1j * x) / np.sqrt(x * x + y * y))).astype(x.dtype)
+    return np.arctan2(x, y)
+
 
 atan2_p = standard_naryop("atan2", [INEXACT, INEXACT])
-def_impl(atan2_p, binary_impl(np.arctan2))
+def_impl(atan2_p, binary_impl(_atan2))
 defjvp(
     atan2_p,
     lambda g, x, y: mul(g, div(y, add(square(x), square(y)))),
@@ -583,7 +707,8 @@ nextafter_p = standard_naryop("nextafter", [FLOAT, FLOAT])
 
 def _nextafter_impl(x: Any, y: Any) -> np.ndarray:
     x, y = np.asarray(x), np.asarray(y)
-    return np.nextafter(x, y)  # ml_dtypes implements nextafter for bfloat16 natively
+    # IEEE: y itself when x == y (NumPy's float16 nextafter returns x, losing y's sign of zero)
+    return np.where(x == y, y, np.nextafter(x, y))  # ml_dtypes implements nextafter for bfloat16
 
 
 def_impl(nextafter_p, _nextafter_impl)
@@ -681,7 +806,7 @@ def cbrt(x: Any) -> Any:
     return cbrt_p.bind(x)
 
 
-def abs(x: Any) -> Any:  # noqa: A001 - lax's name
+def abs(x: Any) -> Any:
     return abs_p.bind(x)
 
 
@@ -697,7 +822,7 @@ def ceil(x: Any) -> Any:
     return ceil_p.bind(x)
 
 
-def round(x: Any, rounding_method: Any = "AWAY_FROM_ZERO") -> Any:  # noqa: A001 - lax's name
+def round(x: Any, rounding_method: Any = "AWAY_FROM_ZERO") -> Any:
     return round_p.bind(x, rounding_method=rounding_method)
 
 
@@ -775,4 +900,3 @@ def select_n(which: Any, *cases: Any) -> Any:
     from frankenjax_ref.primitives.logic import select_n as _select_n
 
     return _select_n(which, *cases)
-

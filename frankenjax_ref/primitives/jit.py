@@ -64,14 +64,17 @@ def jit_call(closed: ClosedJaxpr, args: list[Any], name: str) -> list[Any]:
 # --- JVP: differentiate the body ----------------------------------------------------------------
 
 
-def _jit_jvp(primals: list[Any], tangents: list[Any], *, jaxpr: ClosedJaxpr, name: str) -> tuple[list[Any], list[Any]]:
+def _jit_jvp(
+    primals: list[Any], tangents: list[Any], *, jaxpr: ClosedJaxpr, name: str
+) -> tuple[list[Any], list[Any]]:
     nonzeros = [type(t) is not Zero for t in tangents]
     new_jaxpr, out_nonzeros = jvp_jaxpr(jaxpr, nonzeros, instantiate_out=False)
     outs = jit_call(new_jaxpr, [*primals, *(t for t in tangents if type(t) is not Zero)], f"jvp({name})")
     n = len(jaxpr.out_avals)
     primals_out, nz_tangents = outs[:n], iter(outs[n:])
     tangents_out = [
-        next(nz_tangents) if nz else Zero.from_primal(p) for p, nz in zip(primals_out, out_nonzeros, strict=True)
+        next(nz_tangents) if nz else Zero.from_primal(p)
+        for p, nz in zip(primals_out, out_nonzeros, strict=True)
     ]
     return primals_out, tangents_out
 
@@ -82,7 +85,9 @@ jvp_rules[jit_p] = _jit_jvp
 # --- partial evaluation: split the body into known and unknown parts ------------------------------
 
 
-def _jit_partial_eval(trace: PartialEvalTrace, tracers: list[Any], *, jaxpr: ClosedJaxpr, name: str) -> list[Any]:
+def _jit_partial_eval(
+    trace: PartialEvalTrace, tracers: list[Any], *, jaxpr: ClosedJaxpr, name: str
+) -> list[Any]:
     in_unknowns = [not t.pval.is_known for t in tracers]
     known, unknown, out_unknowns, num_res = partial_eval_jaxpr(jaxpr, in_unknowns)
     known_vals = [t.pval.const for t, unk in zip(tracers, in_unknowns, strict=True) if not unk]
@@ -101,7 +106,9 @@ def _jit_partial_eval(trace: PartialEvalTrace, tracers: list[Any], *, jaxpr: Clo
 partial_eval_rules[jit_p] = _jit_partial_eval
 
 
-def _jit_partial_eval_jaxpr(unks_in: list[bool], eqn: Equation) -> tuple[Equation, Equation, list[bool], list[Var]]:
+def _jit_partial_eval_jaxpr(
+    unks_in: list[bool], eqn: Equation
+) -> tuple[Equation, Equation, list[bool], list[Var]]:
     body = eqn.sub_jaxprs["jaxpr"]
     known, unknown, out_unknowns, num_res = partial_eval_jaxpr(body, unks_in)
     residuals = [Var(a) for a in unknown.in_avals[:num_res]]
@@ -110,7 +117,9 @@ def _jit_partial_eval_jaxpr(unks_in: list[bool], eqn: Equation) -> tuple[Equatio
     outs_known = tuple(v for v, u in zip(eqn.outputs, out_unknowns, strict=True) if not u)
     outs_unknown = tuple(v for v, u in zip(eqn.outputs, out_unknowns, strict=True) if u)
     eqn_known = Equation(jit_p, ins_known, outs_known + tuple(residuals), eqn.params, {"jaxpr": known})
-    eqn_unknown = Equation(jit_p, tuple(residuals) + ins_unknown, outs_unknown, eqn.params, {"jaxpr": unknown})
+    eqn_unknown = Equation(
+        jit_p, tuple(residuals) + ins_unknown, outs_unknown, eqn.params, {"jaxpr": unknown}
+    )
     return eqn_known, eqn_unknown, out_unknowns, residuals
 
 

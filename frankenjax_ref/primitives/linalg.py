@@ -2,7 +2,8 @@
 
 The result's dimensions are ordered: batch dims, then the lhs's free dims,
 then the rhs's free dims. The result dtype follows XLA's "higher precision
-type" choice between operands, upcast to ``preferred_element_type``.
+type" choice between operands, upcast to ``preferred_element_type``. Booleans
+contract to an OR of ANDs (or count, with a numeric preferred type).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from frankenjax_ref.errors import PrimitiveError
 from frankenjax_ref.interpreters.batching import batch_rules
 from frankenjax_ref.interpreters.jvp import defjvp
 from frankenjax_ref.interpreters.transpose import is_undefined_primal, transpose_rules
-from frankenjax_ref.primitives._family import NUM, check_dtype
+from frankenjax_ref.primitives._family import ANY, check_dtype
 from frankenjax_ref.primitives.conversion import convert_array, convert_element_type
 from frankenjax_ref.primitives.shape import transpose
 
@@ -99,11 +100,16 @@ def dot_result_dtype(lhs: np.dtype, rhs: np.dtype, preferred: np.dtype | None) -
 
 
 def _dot_general_abstract_eval(
-    lhs: ShapedArray, rhs: ShapedArray, *, dimension_numbers: DimensionNumbers, precision: Any,
-    preferred_element_type: np.dtype | None, out_sharding: None,
+    lhs: ShapedArray,
+    rhs: ShapedArray,
+    *,
+    dimension_numbers: DimensionNumbers,
+    precision: Any,
+    preferred_element_type: np.dtype | None,
+    out_sharding: None,
 ) -> ShapedArray:
-    check_dtype("dot_general", lhs, NUM, what="lhs")
-    check_dtype("dot_general", rhs, NUM, what="rhs")
+    check_dtype("dot_general", lhs, ANY, what="lhs")
+    check_dtype("dot_general", rhs, ANY, what="rhs")
     shape = _check_dims(lhs, rhs, dimension_numbers)
     dtype = dot_result_dtype(lhs.dtype, rhs.dtype, preferred_element_type)
     return ShapedArray(shape, dtype, lhs.weak_type and rhs.weak_type)
@@ -132,16 +138,35 @@ def einsum_spec(lhs_ndim: int, rhs_ndim: int, dn: DimensionNumbers) -> str:
 
 
 def _dot_general_impl(
-    lhs: Any, rhs: Any, *, dimension_numbers: DimensionNumbers, precision: Any,
-    preferred_element_type: np.dtype | None, out_sharding: None,
+    lhs: Any,
+    rhs: Any,
+    *,
+    dimension_numbers: DimensionNumbers,
+    precision: Any,
+    preferred_element_type: np.dtype | None,
+    out_sharding: None,
 ) -> np.ndarray:
     lhs, rhs = np.asarray(lhs), np.asarray(rhs)
+    natural = dot_result_dtype(lhs.dtype, rhs.dtype, None)
     out_dtype = dot_result_dtype(lhs.dtype, rhs.dtype, preferred_element_type)
-    compute = dtypes.float32 if out_dtype in (dtypes.bfloat16, dtypes.float16) else out_dtype
+    # XLA contracts in the preferred type, except that a preferred type that cannot hold the
+    # operands' values (integers or bool for floats, a real type for complex) only converts the
+    # result: f32 [1.5, 2.5] . [2, 2] with preferred int64 is 8, not 6.
+    lossy = dtypes.is_inexact(natural) and (
+        not dtypes.is_inexact(out_dtype) or (dtypes.is_complex(natural) and not dtypes.is_complex(out_dtype))
+    )
+    acc = natural if lossy else out_dtype
+    # 16-bit floats accumulate in float32; booleans count (an OR of ANDs once compared with 0)
+    compute = _COMPUTE_DTYPE.get(acc, acc)
     spec = einsum_spec(lhs.ndim, rhs.ndim, dimension_numbers)
     with np.errstate(all="ignore"):
-        out = np.einsum(spec, convert_array(lhs, compute), convert_array(rhs, compute), dtype=compute, optimize=False)
-    return np.asarray(out).astype(out_dtype, copy=False)
+        out = np.einsum(
+            spec, convert_array(lhs, compute), convert_array(rhs, compute), dtype=compute, optimize=False
+        )
+    return convert_array(convert_array(out, acc), out_dtype)
+
+
+_COMPUTE_DTYPE = {dtypes.bfloat16: dtypes.float32, dtypes.float16: dtypes.float32, dtypes.bool_: dtypes.int64}
 
 
 abstract_eval_rules[dot_general_p] = _dot_general_abstract_eval
@@ -152,7 +177,10 @@ def dot_general(
     lhs: Any, rhs: Any, dimension_numbers: Any, precision: Any = None, preferred_element_type: Any = None
 ) -> Any:
     return dot_general_p.bind(
-        lhs, rhs, dimension_numbers=dimension_numbers, precision=precision,
+        lhs,
+        rhs,
+        dimension_numbers=dimension_numbers,
+        precision=precision,
         preferred_element_type=preferred_element_type,
     )
 
@@ -175,7 +203,13 @@ def _ranges_like(*xs: Any) -> list[list[int]]:
 
 
 def _transpose_lhs(
-    g: Any, x_aval: ShapedArray, y: Any, dn: DimensionNumbers, precision: Any, preferred: Any, swap_ans: bool = False
+    g: Any,
+    x_aval: ShapedArray,
+    y: Any,
+    dn: DimensionNumbers,
+    precision: Any,
+    preferred: Any,
+    swap_ans: bool = False,
 ) -> Any:
     (x_contract, y_contract), (x_batch, y_batch) = dn
     y_ndim = get_aval(y).ndim if not is_undefined_primal(y) else y.aval.ndim
@@ -199,8 +233,14 @@ def _transpose_lhs(
 
 
 def _dot_general_transpose(
-    ct: Any, x: Any, y: Any, *, dimension_numbers: DimensionNumbers, precision: Any,
-    preferred_element_type: Any, out_sharding: None,
+    ct: Any,
+    x: Any,
+    y: Any,
+    *,
+    dimension_numbers: DimensionNumbers,
+    precision: Any,
+    preferred_element_type: Any,
+    out_sharding: None,
 ) -> list[Any]:
     if is_undefined_primal(x) and is_undefined_primal(y):
         raise PrimitiveError("FJ-PRIM-PARAM", "dot_general is not linear in both operands at once")

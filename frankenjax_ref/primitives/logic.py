@@ -2,7 +2,9 @@
 
 None of these has a derivative with respect to a boolean or integer result,
 so their JVPs are symbolic zeros; ``select_n`` and ``clamp`` route the
-tangents of their value operands.
+tangents of their value operands. ``select_n``'s predicate may be boolean or
+any integer type; ``clamp`` accepts every dtype (XLA:CPU orders complex
+operands of ``clamp`` by their real parts only; ties keep ``min``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from frankenjax_ref.interpreters.transpose import is_undefined_primal, transpose
 from frankenjax_ref.primitives._family import (
     ANY,
     BOOL_OR_INT,
-    NUM,
     ORDERED,
     binary_impl,
     check_dtype,
@@ -122,10 +123,8 @@ def _select_n_abstract_eval(which: ShapedArray, *cases: ShapedArray) -> ShapedAr
     if any(c.dtype != cases[0].dtype for c in cases):
         raise PrimitiveError("FJ-PRIM-DTYPE", "select_n cases must have the same dtypes")
     if which.shape and which.shape != cases[0].shape:
-        raise PrimitiveError(
-            "FJ-PRIM-SHAPE", "select_n which must be scalar or have the same shape as cases"
-        )
-    check_dtype("select_n", which, (dtypes.bool_, dtypes.int32), what="which")
+        raise PrimitiveError("FJ-PRIM-SHAPE", "select_n which must be scalar or have the same shape as cases")
+    check_dtype("select_n", which, BOOL_OR_INT, what="which")
     if which.dtype == dtypes.bool_ and len(cases) > 2:
         raise PrimitiveError("FJ-PRIM-PARAM", "select with boolean `which` cannot have > 2 cases")
     return ShapedArray(cases[0].shape, cases[0].dtype, all(c.weak_type for c in cases))
@@ -180,7 +179,10 @@ def _select_n_batch(size: int, vals: list[Any], dims: list[int | None]) -> tuple
     """Move everything's batch axis to the front and broadcast a scalar ``which`` to the cases."""
     which, *cases = vals
     which_dim, *case_dims = dims
-    case_shape = next(get_aval(c).shape[1:] if d is not None else get_aval(c).shape for c, d in zip(cases, case_dims, strict=True))
+    case_shape = next(
+        get_aval(c).shape[1:] if d is not None else get_aval(c).shape
+        for c, d in zip(cases, case_dims, strict=True)
+    )
     full = (size, *case_shape)
     cases = [bdim_at_front(size, c, d) for c, d in zip(cases, case_dims, strict=True)]
     which_aval = get_aval(which)
@@ -215,20 +217,26 @@ clamp_p = Primitive("clamp")
 
 def _clamp_abstract_eval(lo: ShapedArray, x: ShapedArray, hi: ShapedArray) -> ShapedArray:
     for what, a in (("min", lo), ("operand", x), ("max", hi)):
-        check_dtype("clamp", a, tuple(d for d in NUM if not dtypes.is_complex(d)), what=what)
+        check_dtype("clamp", a, ANY, what=what)
     if lo.dtype != x.dtype or hi.dtype != x.dtype:
         raise PrimitiveError("FJ-PRIM-DTYPE", "clamp requires min, operand and max to have the same dtype")
     for what, a in (("min", lo), ("max", hi)):
         if a.shape and a.shape != x.shape:
             raise PrimitiveError(
-                "FJ-PRIM-SHAPE", f"clamp {what} must be scalar or have the operand's shape {x.shape}, got {a.shape}"
+                "FJ-PRIM-SHAPE",
+                f"clamp {what} must be scalar or have the operand's shape {x.shape}, got {a.shape}",
             )
-    return ShapedArray(x.shape, x.dtype, x.weak_type)
+    return ShapedArray(x.shape, x.dtype, lo.weak_type and x.weak_type and hi.weak_type)
 
 
 def _clamp_impl(lo: Any, x: Any, hi: Any) -> np.ndarray:
     from frankenjax_ref.primitives.elementwise import maximum_impl, minimum_impl
 
+    lo, x, hi = np.asarray(lo), np.asarray(x), np.asarray(hi)
+    if dtypes.is_complex(x.dtype):
+        # XLA:CPU orders complex operands of clamp by their real parts only; ties keep lo, then the max
+        low = np.where(lo.real >= x.real, lo, x)
+        return np.asarray(np.where(low.real <= hi.real, low, hi), dtype=x.dtype)
     return minimum_impl(maximum_impl(lo, x), hi)
 
 
@@ -275,4 +283,3 @@ batch_rules[clamp_p] = _clamp_batch
 
 def clamp(lo: Any, x: Any, hi: Any) -> Any:
     return clamp_p.bind(lo, x, hi)
-

@@ -2,8 +2,11 @@
 
 ``reduce_max``/``reduce_min`` follow XLA: NaN propagates, ``-0.0 < +0.0``,
 and an empty reduction yields the identity (``-inf`` for max of floats,
-the integer type's minimum, ...). 16-bit float sums and products accumulate
-in float32.
+the integer type's minimum, ...); on complex numbers they are JAX's
+lexicographic fold (see ``_complex_fold``). 16-bit float sums and products
+accumulate in float32. ``reduce_and``/``reduce_or`` and ``argmax``/``argmin``
+strip weak types; ``argmax``/``argmin`` reject complex operands, which JAX
+traces but cannot compile.
 """
 
 from __future__ import annotations
@@ -40,13 +43,16 @@ def _reduced_shape(x: ShapedArray, axes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(d for i, d in enumerate(x.shape) if i not in axes)
 
 
-def _reducer(name: str, accepted: tuple[np.dtype, ...], params: dict[str, Param]) -> Primitive:
+def _reducer(
+    name: str, accepted: tuple[np.dtype, ...], params: dict[str, Param], keep_weak_type: bool = True
+) -> Primitive:
+    """A reduction over ``axes``; the logical ones (``keep_weak_type=False``) strip weak types, as in JAX."""
     prim = Primitive(name, params)
 
     def abstract_eval(x: ShapedArray, *, axes: tuple[int, ...], **_: Any) -> ShapedArray:
         check_dtype(name, x, accepted)
         _check_axes(name, x, axes)
-        return ShapedArray(_reduced_shape(x, axes), x.dtype, x.weak_type)
+        return ShapedArray(_reduced_shape(x, axes), x.dtype, x.weak_type and keep_weak_type)
 
     abstract_eval_rules[prim] = abstract_eval
     _def_reducer_batch(prim)
@@ -56,7 +62,9 @@ def _reducer(name: str, accepted: tuple[np.dtype, ...], params: dict[str, Param]
 def _def_reducer_batch(prim: Primitive) -> None:
     """Shift ``axes`` around the batch dimension (JAX's ``defreducer``)."""
 
-    def batch(size: int, vals: list[Any], dims: list[int | None], *, axes: tuple[int, ...], **params: Any) -> Any:
+    def batch(
+        size: int, vals: list[Any], dims: list[int | None], *, axes: tuple[int, ...], **params: Any
+    ) -> Any:
         (x,), (d,) = vals, dims
         assert d is not None
         new_axes = tuple(a + (a >= d) for a in axes)
@@ -109,7 +117,9 @@ def _highest(d: np.dtype) -> Any:
     return np.inf
 
 
-def _signed_zero_fix(x: np.ndarray, axes: tuple[int, ...], res: np.ndarray, prefer_positive: bool) -> np.ndarray:
+def _signed_zero_fix(
+    x: np.ndarray, axes: tuple[int, ...], res: np.ndarray, prefer_positive: bool
+) -> np.ndarray:
     """Make a zero result +0.0 (max) or -0.0 (min) exactly when such a zero is present."""
     if not dtypes.is_float(x.dtype):
         return res
@@ -119,11 +129,31 @@ def _signed_zero_fix(x: np.ndarray, axes: tuple[int, ...], res: np.ndarray, pref
     return np.where((res == 0) & has_wanted, zero, res).astype(x.dtype)
 
 
+def _complex_fold(x: np.ndarray, axes: tuple[int, ...], cmp: Any, init: complex) -> np.ndarray:
+    """XLA's complex reduce_max/min: fold ``pick(acc, x_i)`` over the elements in row-major order,
+    starting from ``init`` (``∓inf+0j``, which is not an identity for (∓inf, imag) values under the
+    lexicographic order); a reduced extent of 1 is the element itself (XLA drops size-1 reductions)."""
+    from frankenjax_ref.primitives.elementwise import complex_pick
+
+    kept = [i for i in range(x.ndim) if i not in axes]
+    rows = np.transpose(x, (*kept, *axes)).reshape(*(x.shape[i] for i in kept), -1)
+    if rows.shape[-1] == 1:
+        return rows[..., 0]
+    acc = np.full(rows.shape[:-1], init, x.dtype)
+    for k in range(rows.shape[-1]):
+        acc = complex_pick(acc, rows[..., k], cmp)
+    return acc
+
+
 def _max_fn(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    if dtypes.is_complex(x.dtype):
+        return _complex_fold(x, axes, np.greater, complex(-np.inf, 0))
     return _signed_zero_fix(x, axes, np.max(x, axis=axes), prefer_positive=True)
 
 
 def _min_fn(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    if dtypes.is_complex(x.dtype):
+        return _complex_fold(x, axes, np.less, complex(np.inf, 0))
     return _signed_zero_fix(x, axes, np.min(x, axis=axes), prefer_positive=False)
 
 
@@ -231,12 +261,16 @@ def _bitwise_reduce(ufunc: np.ufunc) -> Callable[[np.ndarray, tuple[int, ...]], 
     return lambda x, axes: np.asarray(ufunc.reduce(x, axis=axes))
 
 
-reduce_and_p = _reducer("reduce_and", BOOL_OR_INT, {"axes": Param(INTS)})
-impl_rules[reduce_and_p] = _with_identity(_bitwise_reduce(np.bitwise_and), lambda d: True if d == dtypes.bool_ else -1)
+reduce_and_p = _reducer("reduce_and", BOOL_OR_INT, {"axes": Param(INTS)}, keep_weak_type=False)
+impl_rules[reduce_and_p] = _with_identity(
+    _bitwise_reduce(np.bitwise_and), lambda d: True if d == dtypes.bool_ else -1
+)
 defjvp_zero(reduce_and_p)
 
-reduce_or_p = _reducer("reduce_or", BOOL_OR_INT, {"axes": Param(INTS)})
-impl_rules[reduce_or_p] = _with_identity(_bitwise_reduce(np.bitwise_or), lambda d: False if d == dtypes.bool_ else 0)
+reduce_or_p = _reducer("reduce_or", BOOL_OR_INT, {"axes": Param(INTS)}, keep_weak_type=False)
+impl_rules[reduce_or_p] = _with_identity(
+    _bitwise_reduce(np.bitwise_or), lambda d: False if d == dtypes.bool_ else 0
+)
 defjvp_zero(reduce_or_p)
 
 
@@ -255,13 +289,14 @@ def _argminmax(name: str, np_fn: Callable[..., Any]) -> Primitive:
     prim = Primitive(name, {"axes": Param(INTS), "index_dtype": Param(DTYPE)})
 
     def abstract_eval(x: ShapedArray, *, axes: tuple[int, ...], index_dtype: np.dtype) -> ShapedArray:
-        check_dtype(name, x, ORDERED + dtypes.COMPLEX)
+        check_dtype(name, x, ORDERED)
         if len(axes) != 1:
             raise PrimitiveError("FJ-PRIM-PARAM", f"{name} takes exactly one axis, got {axes}")
         _check_axes(name, x, axes)
         if x.shape[axes[0]] < 1:
             raise PrimitiveError(
-                "FJ-PRIM-SHAPE", f"{name} requires a non-empty reduced dimension, got shape {x.shape} axis {axes[0]}"
+                "FJ-PRIM-SHAPE",
+                f"{name} requires a non-empty reduced dimension, got shape {x.shape} axis {axes[0]}",
             )
         if index_dtype not in INT:
             raise PrimitiveError("FJ-PRIM-DTYPE", f"{name}: index_dtype must be an integer type")

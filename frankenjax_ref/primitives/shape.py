@@ -13,6 +13,7 @@ exists so that hand-written canonical IR can use it.
 from __future__ import annotations
 
 import builtins
+import itertools
 import math
 from typing import Any
 
@@ -76,12 +77,18 @@ def _broadcast_in_dim_abstract_eval(
             f"operand dimension (operand rank {x.ndim})"
         )
     if any(b < 0 or b >= len(shape) for b in broadcast_dimensions):
-        raise _bad_shape(f"broadcast_in_dim: broadcast_dimensions {broadcast_dimensions} out of range for {shape}")
-    if any(a >= b for a, b in zip(broadcast_dimensions, broadcast_dimensions[1:], strict=False)):
-        raise _bad_shape(f"broadcast_in_dim: broadcast_dimensions {broadcast_dimensions} must be strictly increasing")
+        raise _bad_shape(
+            f"broadcast_in_dim: broadcast_dimensions {broadcast_dimensions} out of range for {shape}"
+        )
+    if any(a >= b for a, b in itertools.pairwise(broadcast_dimensions)):
+        raise _bad_shape(
+            f"broadcast_in_dim: broadcast_dimensions {broadcast_dimensions} must be strictly increasing"
+        )
     for i, b in enumerate(broadcast_dimensions):
         if x.shape[i] != 1 and x.shape[i] != shape[b]:
-            raise _bad_shape(f"broadcast_in_dim: operand dimension {i} of size {x.shape[i]} cannot become {shape[b]}")
+            raise _bad_shape(
+                f"broadcast_in_dim: operand dimension {i} of size {x.shape[i]} cannot become {shape[b]}"
+            )
     return _shaped(x, shape)
 
 
@@ -142,7 +149,8 @@ def full(shape: tuple[int, ...], fill_value: Any, dtype: Any) -> Any:
 # --- reshape ----------------------------------------------------------------------------------
 
 reshape_p = Primitive(
-    "reshape", {"new_sizes": Param(INTS), "dimensions": Param(OPT_INTS, None), "sharding": Param(NONE_ONLY, None)}
+    "reshape",
+    {"new_sizes": Param(INTS), "dimensions": Param(OPT_INTS, None), "sharding": Param(NONE_ONLY, None)},
 )
 
 
@@ -213,7 +221,9 @@ def _transpose_abstract_eval(x: ShapedArray, *, permutation: tuple[int, ...]) ->
 
 
 abstract_eval_rules[transpose_p] = _transpose_abstract_eval
-impl_rules[transpose_p] = lambda x, *, permutation: np.ascontiguousarray(np.transpose(np.asarray(x), permutation))
+impl_rules[transpose_p] = lambda x, *, permutation: np.ascontiguousarray(
+    np.transpose(np.asarray(x), permutation)
+)
 deflinear_jvp(transpose_p)
 transpose_rules[transpose_p] = lambda ct, x, *, permutation: [transpose(ct, tuple(np.argsort(permutation)))]
 _front_batcher(transpose_p, lambda size, x, permutation: {"permutation": (0, *(p + 1 for p in permutation))})
@@ -260,7 +270,9 @@ def _expand_dims_abstract_eval(x: ShapedArray, *, dimensions: tuple[int, ...]) -
 
 
 abstract_eval_rules[expand_dims_p] = _expand_dims_abstract_eval
-impl_rules[expand_dims_p] = lambda x, *, dimensions: np.array(np.expand_dims(np.asarray(x), tuple(dimensions)))
+impl_rules[expand_dims_p] = lambda x, *, dimensions: np.array(
+    np.expand_dims(np.asarray(x), tuple(dimensions))
+)
 deflinear_jvp(expand_dims_p)
 transpose_rules[expand_dims_p] = lambda ct, x, *, dimensions: [reshape(ct, x.aval.shape)]
 _front_batcher(expand_dims_p, lambda size, x, dimensions: {"dimensions": tuple(d + 1 for d in dimensions)})
@@ -292,8 +304,12 @@ def _concatenate_abstract_eval(*xs: ShapedArray, dimension: int) -> ShapedArray:
     if any(x.dtype != xs[0].dtype for x in xs):
         raise PrimitiveError("FJ-PRIM-DTYPE", "concatenate operands must have the same dtype")
     for x in xs:
-        if x.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(x.shape, xs[0].shape, strict=True)) if i != dimension):
-            raise _bad_shape(f"concatenate: shapes {[x.shape for x in xs]} differ outside dimension {dimension}")
+        if x.ndim != ndim or any(
+            a != b for i, (a, b) in enumerate(zip(x.shape, xs[0].shape, strict=True)) if i != dimension
+        ):
+            raise _bad_shape(
+                f"concatenate: shapes {[x.shape for x in xs]} differ outside dimension {dimension}"
+            )
     shape = list(xs[0].shape)
     shape[dimension] = sum(x.shape[dimension] for x in xs)
     return ShapedArray(tuple(shape), xs[0].dtype, all(x.weak_type for x in xs))
@@ -324,7 +340,9 @@ def _concatenate_transpose(ct: Any, *xs: Any, dimension: int) -> list[Any]:
 transpose_rules[concatenate_p] = _concatenate_transpose
 
 
-def _concatenate_batch(size: int, vals: list[Any], dims: list[int | None], *, dimension: int) -> tuple[Any, int]:
+def _concatenate_batch(
+    size: int, vals: list[Any], dims: list[int | None], *, dimension: int
+) -> tuple[Any, int]:
     xs = [bdim_at_front(size, v, d) for v, d in zip(vals, dims, strict=True)]
     return concatenate_p.bind(*xs, dimension=dimension + 1), 0
 
@@ -344,7 +362,11 @@ slice_p = Primitive(
 
 
 def _slice_abstract_eval(
-    x: ShapedArray, *, start_indices: tuple[int, ...], limit_indices: tuple[int, ...], strides: tuple[int, ...] | None
+    x: ShapedArray,
+    *,
+    start_indices: tuple[int, ...],
+    limit_indices: tuple[int, ...],
+    strides: tuple[int, ...] | None,
 ) -> ShapedArray:
     steps = strides if strides is not None else (1,) * x.ndim
     if not len(start_indices) == len(limit_indices) == len(steps) == x.ndim:
@@ -363,7 +385,9 @@ def _slice_impl(
     x: Any, *, start_indices: tuple[int, ...], limit_indices: tuple[int, ...], strides: tuple[int, ...] | None
 ) -> np.ndarray:
     steps = strides if strides is not None else (1,) * len(start_indices)
-    index = tuple(builtins.slice(s, l, st) for s, l, st in zip(start_indices, limit_indices, steps, strict=True))
+    index = tuple(
+        builtins.slice(s, l, st) for s, l, st in zip(start_indices, limit_indices, steps, strict=True)
+    )
     return np.array(np.asarray(x)[index])
 
 
@@ -373,7 +397,12 @@ deflinear_jvp(slice_p)
 
 
 def _slice_transpose(
-    ct: Any, x: Any, *, start_indices: tuple[int, ...], limit_indices: tuple[int, ...], strides: tuple[int, ...] | None
+    ct: Any,
+    x: Any,
+    *,
+    start_indices: tuple[int, ...],
+    limit_indices: tuple[int, ...],
+    strides: tuple[int, ...] | None,
 ) -> list[Any]:
     shape = x.aval.shape
     ct_shape = get_aval(ct).shape
@@ -381,10 +410,12 @@ def _slice_transpose(
         config = tuple((s, d - l, 0) for s, l, d in zip(start_indices, limit_indices, shape, strict=True))
     else:
         real_limits = [
-            s + (0 if n == 0 else 1 + (n - 1) * st) for s, n, st in zip(start_indices, ct_shape, strides, strict=True)
+            s + (0 if n == 0 else 1 + (n - 1) * st)
+            for s, n, st in zip(start_indices, ct_shape, strides, strict=True)
         ]
         config = tuple(
-            (s, d - rl, st - 1) for s, rl, d, st in zip(start_indices, real_limits, shape, strides, strict=True)
+            (s, d - rl, st - 1)
+            for s, rl, d, st in zip(start_indices, real_limits, shape, strides, strict=True)
         )
     return [pad(ct, np.zeros((), get_aval(ct).dtype), config)]
 
@@ -400,7 +431,7 @@ _front_batcher(
 )
 
 
-def slice(x: Any, start_indices: tuple[int, ...], limit_indices: tuple[int, ...], strides: Any = None) -> Any:  # noqa: A001
+def slice(x: Any, start_indices: tuple[int, ...], limit_indices: tuple[int, ...], strides: Any = None) -> Any:
     return slice_p.bind(
         x,
         start_indices=tuple(start_indices),
@@ -443,9 +474,14 @@ def _pad_impl(x: Any, padding_value: Any, *, padding_config: tuple[tuple[int, in
     inner[tuple(builtins.slice(None, None, i + 1) for _, _, i in padding_config)] = x
     # then edges: positive pads add, negative pads crop
     widths = [(max(lo, 0), max(hi, 0)) for lo, hi, _ in padding_config]
-    out = np.pad(inner, widths, mode="constant", constant_values=value) if any(any(w) for w in widths) else inner
+    out = (
+        np.pad(inner, widths, mode="constant", constant_values=value)
+        if any(any(w) for w in widths)
+        else inner
+    )
     crop = tuple(
-        builtins.slice(max(-lo, 0), out.shape[k] - max(-hi, 0)) for k, (lo, hi, _) in enumerate(padding_config)
+        builtins.slice(max(-lo, 0), out.shape[k] - max(-hi, 0))
+        for k, (lo, hi, _) in enumerate(padding_config)
     )
     return np.array(out[crop])
 
@@ -455,7 +491,9 @@ impl_rules[pad_p] = _pad_impl
 deflinear_jvp(pad_p)
 
 
-def _pad_transpose(ct: Any, x: Any, padding_value: Any, *, padding_config: tuple[tuple[int, int, int], ...]) -> list[Any]:
+def _pad_transpose(
+    ct: Any, x: Any, padding_value: Any, *, padding_config: tuple[tuple[int, int, int], ...]
+) -> list[Any]:
     from frankenjax_ref.primitives.elementwise import sub
     from frankenjax_ref.primitives.reductions import reduce_sum
 
@@ -470,7 +508,9 @@ def _pad_transpose(ct: Any, x: Any, padding_value: Any, *, padding_config: tuple
     )
     all_axes = tuple(range(ct_aval.ndim))
     t_value = (
-        sub(reduce_sum(ct, all_axes), reduce_sum(t_operand, all_axes)) if is_undefined_primal(padding_value) else None
+        sub(reduce_sum(ct, all_axes), reduce_sum(t_operand, all_axes))
+        if is_undefined_primal(padding_value)
+        else None
     )
     return [t_operand if is_undefined_primal(x) else None, t_value]
 
@@ -501,7 +541,9 @@ batch_rules[pad_p] = _pad_batch
 
 
 def pad(x: Any, padding_value: Any, padding_config: Any) -> Any:
-    return pad_p.bind(x, padding_value, padding_config=tuple(tuple(int(v) for v in c) for c in padding_config))
+    return pad_p.bind(
+        x, padding_value, padding_config=tuple(tuple(int(v) for v in c) for c in padding_config)
+    )
 
 
 # --- rev ----------------------------------------------------------------------------------------------
@@ -515,7 +557,9 @@ def _rev_abstract_eval(x: ShapedArray, *, dimensions: tuple[int, ...]) -> Shaped
 
 
 abstract_eval_rules[rev_p] = _rev_abstract_eval
-impl_rules[rev_p] = lambda x, *, dimensions: np.array(np.flip(np.asarray(x), dimensions)) if dimensions else np.array(x)
+impl_rules[rev_p] = lambda x, *, dimensions: (
+    np.array(np.flip(np.asarray(x), dimensions)) if dimensions else np.array(x)
+)
 deflinear_jvp(rev_p)
 transpose_rules[rev_p] = lambda ct, x, *, dimensions: [rev(ct, dimensions)]
 _front_batcher(rev_p, lambda size, x, dimensions: {"dimensions": tuple(d + 1 for d in dimensions)})
@@ -528,16 +572,26 @@ def rev(x: Any, dimensions: tuple[int, ...]) -> Any:
 # --- iota ----------------------------------------------------------------------------------------------
 
 iota_p = Primitive(
-    "iota", {"dtype": Param(DTYPE), "shape": Param(INTS), "dimension": Param(INT), "sharding": Param(NONE_ONLY, None)}
+    "iota",
+    {
+        "dtype": Param(DTYPE),
+        "shape": Param(INTS),
+        "dimension": Param(INT),
+        "sharding": Param(NONE_ONLY, None),
+    },
 )
 
 
-def _iota_abstract_eval(*, dtype: np.dtype, shape: tuple[int, ...], dimension: int, sharding: None) -> ShapedArray:
+def _iota_abstract_eval(
+    *, dtype: np.dtype, shape: tuple[int, ...], dimension: int, sharding: None
+) -> ShapedArray:
     check_dtype("iota", ShapedArray((), dtype), NUM, what="result")
     if any(d < 0 for d in shape):
         raise _bad_shape(f"iota: negative dimension in shape {shape}")
     if not 0 <= dimension < len(shape):
-        raise _bad_shape(f"iota dimension must be between 0 and len(shape), got dimension={dimension} for shape={shape}")
+        raise _bad_shape(
+            f"iota dimension must be between 0 and len(shape), got dimension={dimension} for shape={shape}"
+        )
     return ShapedArray(tuple(shape), dtype, False)
 
 
@@ -566,4 +620,3 @@ def broadcasted_iota(dtype: Any, shape: tuple[int, ...], dimension: int) -> Any:
 
 def zeros_like(x: Any) -> Any:
     return zeros_like_aval(get_aval(x))
-

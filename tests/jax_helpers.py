@@ -1,0 +1,1392 @@
+"""Running JAX (the oracle) beside the reference in tests.
+
+Three things live here, so every test that diffs the reference against JAX
+uses the same ones:
+
+* **conversions** between the reference's avals and JAX's, and JAX's output
+  avals for a function (``jax_out_avals``);
+* **the tolerance policy** (:data:`TOLERANCES`, :func:`assert_close`): ints
+  and bools bit-exact, floats exact unless a tier says otherwise, NaN equals
+  NaN, signed zeros exact in the exact tier; every tolerance and every known
+  divergence from JAX is written down once, with its reason
+  (:data:`DIVERGENCES`);
+* **the primitive case table** (:data:`CASES`): for every primitive in the
+  registry, operand shapes/domains and params, and how to run the same
+  primitive in JAX. Tests iterate it per dtype; a primitive without an entry
+  fails ``test_every_primitive_has_cases``.
+
+JAX always runs with x64 here, like the reference.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["JAX_ENABLE_X64"] = "1"  # read when jax is first imported
+
+import itertools
+import math
+import types
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import jax
+import numpy as np
+from jax import lax as jlax
+from jax.extend.core import primitives as jprims
+
+import frankenjax_ref as fj
+import frankenjax_ref.lax as flax
+from frankenjax_ref.core import dtypes
+from frankenjax_ref.core.avals import ShapedArray
+
+jax.config.update("jax_enable_x64", True)
+
+#: the 15 dtypes every primitive is tried with
+ALL_DTYPES: tuple[np.dtype, ...] = dtypes.ALL
+F16S = (dtypes.bfloat16, dtypes.float16)
+
+
+def dtype_id(d: np.dtype) -> str:
+    return dtypes.short_name(d)
+
+
+# --- conversions -----------------------------------------------------------------------------------
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    return np.asarray(x)
+
+
+def jax_spec(aval: ShapedArray) -> jax.ShapeDtypeStruct:
+    return jax.ShapeDtypeStruct(aval.shape, aval.dtype, weak_type=aval.weak_type)
+
+
+def ref_aval(jax_aval: Any) -> ShapedArray:
+    return ShapedArray(tuple(jax_aval.shape), dtypes.canonicalize(jax_aval.dtype), bool(jax_aval.weak_type))
+
+
+def jax_trace(fn: Callable[..., Any], avals: Sequence[ShapedArray]) -> Any:
+    """``jax.make_jaxpr(fn)`` at these avals (weak types included)."""
+    return jax.make_jaxpr(fn)(*(jax_spec(a) for a in avals))
+
+
+def jax_out_avals(fn: Callable[..., Any], avals: Sequence[ShapedArray]) -> list[ShapedArray]:
+    return [ref_aval(v.aval) for v in jax_trace(fn, avals).jaxpr.outvars]
+
+
+def abstract_arg(aval: ShapedArray) -> Any:
+    """An argument the reference's ``make_jaxpr`` traces at exactly ``aval`` (weak types too)."""
+    return types.SimpleNamespace(aval=aval)
+
+
+def make_weak_jax(x: Any) -> Any:
+    """``x`` (a JAX value or tracer) as a weakly typed value of the same dtype."""
+    from jax._src.lax import lax as lax_internal
+
+    return lax_internal._convert_element_type(x, np.dtype(x.dtype), weak_type=True)
+
+
+def make_weak_ref(x: Any) -> Any:
+    return flax.convert_element_type(x, np.dtype(x.dtype), weak_type=True)
+
+
+# --- the tolerance policy --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How far a float result may be from JAX's.
+
+    An element passes when its bits are equal, when both are NaN, when it is
+    within ``ulps`` units in the last place (per real component; ``-0.0`` and
+    ``+0.0`` are 0 ulps apart), or when ``|a - b| <= rtol * |b| + atol * scale + floor``
+    (``scale`` is 1 unless the case computes a magnitude, e.g. ``sum(|x|)``
+    for a sum). Infinities and NaNs never pass by distance. ``Tolerance()``
+    is bit-exact.
+    """
+
+    ulps: int = 0
+    rtol: float = 0.0
+    atol: float = 0.0
+    floor: float = 0.0
+
+    @property
+    def exact(self) -> bool:
+        return self.ulps == 0 and self.rtol == 0.0 and self.atol == 0.0 and self.floor == 0.0
+
+
+EXACT = Tolerance()
+
+#: tier -> dtype name -> tolerance (a missing dtype is exact). Each tier's reason is in DIVERGENCES.
+_TINY = {
+    name: float(dtypes.finfo(dtypes.from_name(name)).smallest_normal)
+    for name in ("bfloat16", "float32", "float64")
+}
+_TINY.update(complex64=_TINY["float32"], complex128=_TINY["float64"])
+
+TOLERANCES: dict[str, dict[str, Tolerance]] = {
+    "exact": {},
+    "elementary": {
+        "bfloat16": Tolerance(ulps=4, floor=4 * _TINY["bfloat16"]),
+        "float16": Tolerance(ulps=4),
+        "float32": Tolerance(ulps=8, floor=4 * _TINY["float32"]),
+        "float64": Tolerance(ulps=8, rtol=1e-13, floor=4 * _TINY["float64"]),
+        "complex64": Tolerance(ulps=8, rtol=2e-6, floor=4 * _TINY["complex64"]),
+        "complex128": Tolerance(ulps=8, rtol=1e-13, floor=4 * _TINY["complex128"]),
+    },
+    "exp2": {},  # filled below: "elementary", with XLA's 16-bit exp2 allowance
+    "accumulate": {
+        "bfloat16": Tolerance(ulps=1, atol=2.0**-8, floor=4 * _TINY["bfloat16"]),
+        "float16": Tolerance(ulps=1, atol=2.0**-11),
+        "float32": Tolerance(ulps=4, atol=4 * 2.0**-24, floor=4 * _TINY["float32"]),
+        "float64": Tolerance(ulps=4, atol=4 * 2.0**-53, floor=4 * _TINY["float64"]),
+        "complex64": Tolerance(ulps=4, atol=4 * 2.0**-24, floor=4 * _TINY["complex64"]),
+        "complex128": Tolerance(ulps=4, atol=4 * 2.0**-53, floor=4 * _TINY["complex128"]),
+    },
+    # exact for real dtypes; complex division uses different (not correctly rounded) formulas
+    "complex-arith": {
+        "complex64": Tolerance(ulps=4, rtol=4 * 2.0**-24, floor=4 * _TINY["complex64"]),
+        "complex128": Tolerance(ulps=4, rtol=4 * 2.0**-53, floor=4 * _TINY["complex128"]),
+    },
+    # derivatives and batched programs computed with the same rules in both systems
+    "rules": {
+        "bfloat16": Tolerance(ulps=4, rtol=2.0**-6),
+        "float16": Tolerance(ulps=4, rtol=2.0**-9),
+        "float32": Tolerance(ulps=16, rtol=1e-5, atol=1e-6),
+        "float64": Tolerance(ulps=16, rtol=1e-11, atol=1e-13),
+        "complex64": Tolerance(ulps=16, rtol=1e-5, atol=1e-6),
+        "complex128": Tolerance(ulps=16, rtol=1e-11, atol=1e-13),
+    },
+}
+
+TOLERANCES["pow"] = {
+    **TOLERANCES["elementary"],
+    # scale: (|y| (|log|x|| + pi) + 1) |x**y|
+    "complex64": Tolerance(ulps=8, rtol=2e-6, atol=8 * 2.0**-24, floor=16 * _TINY["complex64"]),
+    "complex128": Tolerance(ulps=8, rtol=1e-13, atol=8 * 2.0**-53, floor=16 * _TINY["complex128"]),
+}
+TOLERANCES["atan2"] = {
+    **TOLERANCES["elementary"],
+    "complex64": Tolerance(ulps=8, rtol=2e-6, floor=8 * 2.0**-24),
+    "complex128": Tolerance(ulps=8, rtol=1e-13, floor=8 * 2.0**-53),
+}
+TOLERANCES["cancellation"] = {  # scale: |x| cosh(|Re x|)
+    **TOLERANCES["elementary"],
+    "float32": Tolerance(ulps=8, atol=2 * 2.0**-24, floor=4 * _TINY["float32"]),
+    "float64": Tolerance(ulps=8, rtol=1e-13, atol=2 * 2.0**-53, floor=4 * _TINY["float64"]),
+    "complex64": Tolerance(ulps=8, rtol=2e-6, atol=2 * 2.0**-24, floor=8 * 2.0**-24),
+    "complex128": Tolerance(ulps=8, rtol=1e-13, atol=2 * 2.0**-53, floor=8 * 2.0**-53),
+}
+TOLERANCES["div-broadcast"] = {
+    **TOLERANCES["complex-arith"],
+    **dict.fromkeys(("bfloat16", "float16", "float32", "float64"), Tolerance(ulps=1)),
+}
+TOLERANCES["exp2"] = {
+    **TOLERANCES["elementary"],
+    # scale: |x ln2 exp2(x)|
+    "bfloat16": Tolerance(ulps=4, atol=2.0**-6),
+    "float16": Tolerance(ulps=4, atol=2.0**-9),
+    "float32": Tolerance(ulps=8, atol=2 * 2.0**-24, floor=4 * _TINY["float32"]),
+    "float64": Tolerance(ulps=8, rtol=1e-13, atol=2 * 2.0**-53, floor=4 * _TINY["float64"]),
+}
+
+#: Every deliberate or known divergence between the reference and JAX 0.10.2 on CPU, with its reason.
+DIVERGENCES: dict[str, str] = {
+    "elementary": (
+        "Transcendental functions: XLA:CPU uses its own polynomial approximations, the reference "
+        "NumPy's libm; both are within a few ulps of the true value (16-bit types are computed in "
+        "float32 and rounded, so they differ by at most a few ulps when the float32 results straddle "
+        "a rounding boundary; XLA's exp2 for bfloat16 is up to 3 ulps off). XLA's float64 log1p (and "
+        "atanh, built on it) is up to ~128 ulps (3e-14 relative) off near x = -0.414, hence the rtol. "
+        "Complex results are compared by relative error of the complex value, because a component "
+        "that cancels to near zero has a meaningless ulp distance. XLA also flushes subnormal "
+        "intermediate results (asin(1.2e-38) is 0.0 in float32), hence a floor of 4 * smallest normal."
+    ),
+    "exp2": (
+        "XLA computes exp2 of bfloat16/float16 as exp(x*ln2) with ln2 and the product rounded to 16 "
+        "bits, so the exponent it uses is off by up to |x ln2|*(2^-8.5 + 2^-9) in bfloat16 (2.7% at "
+        "x = -7.25: 0.006744 instead of 0.006561) and |x ln2|*(2^-11.7 + 2^-12) in float16; the "
+        "reference computes exp2 in float32 and rounds once. atol (2^-6, 2^-9) is relative to "
+        "|x ln2 exp2(x)|. In float32/float64 the same exp(x ln2) carries the rounding of x ln2 into "
+        "the result (exp2(-97.65) is 12 ulps off in float32): atol = 2 eps relative to the same."
+    ),
+    "complex-special-values": (
+        "Complex arithmetic and functions on values with an infinite or NaN part: XLA has its own "
+        "special-value conventions (1/(inf+inf j) = 0, (inf+1e154j)**2 = inf+inf j, "
+        "sign(0+inf j) = 0+nan j...), NumPy (and the reference) others (nan+nan j for the first two). "
+        "XLA also rescales underflowing complex products (a reduce_prod whose parts underflow comes "
+        "out as exactly the smallest normal). For multiplication, division, powers, products, dot "
+        "products and the transcendental functions, elements are not compared when a complex "
+        "operand (or, for reductions, a term) has a non-finite part, or the reference's complex "
+        "result has a non-finite or subnormal part (overflow and underflow); everything else must "
+        "match within the tier's tolerance. (The conventions that are simple to state are "
+        "implemented: abs, sign, max/min, clamp, complex, conj match XLA exactly.)"
+    ),
+    "subnormal-operands": (
+        "Transcendental functions (and pow, atan2, nextafter) of a subnormal operand in a flushing "
+        "dtype: XLA:CPU's results are neither IEEE nor consistent with flushing the input (float32 "
+        "cbrt(1e-45) is -5.6e-16, pow(1e-45, 0.5) is 2^-75 instead of 2^-74.5, nextafter compares "
+        "under DAZ but steps in bits), so elements with such an operand are not compared; the "
+        "reference computes the IEEE result."
+    ),
+    "accumulate": (
+        "Sums, products and dot products: the summation order of XLA's reduction loops differs from "
+        "NumPy's, so results may differ by rounding of partial sums: atol is relative to the sum of "
+        "magnitudes (the test passes that as `scale`), i.e. n·eps·Σ|terms|. XLA also flushes "
+        "subnormal partial products (see 'ftz'), hence an absolute floor of 4 * smallest normal. And "
+        "XLA's dot accumulates with fused multiply-adds, so a product that overflows on its own need "
+        "not overflow in the sum (max*2.5 added to -inf is -inf in XLA, nan in the reference): where "
+        "the sum of magnitudes exceeds the dtype's range the result is not compared."
+    ),
+    "div-broadcast": (
+        "Division by an implicitly broadcast divisor (lax's size-1 or rank-0 broadcasting): XLA "
+        "rewrites x / broadcast(y) as x * broadcast(1/y), which is not correctly rounded (1 ulp off "
+        "on a few percent of float32 inputs); same-shape division is exact in both."
+    ),
+    "complex-arith": (
+        "Complex multiplication and division (mul, square, div, integer_pow): XLA's formulas "
+        "(FMA-contracted) and NumPy's round differently, down to the sign of zero parts: both are "
+        "accurate to a few ulps "
+        "relative to |result| but 1 ulp apart on a few percent of random inputs; XLA flushes "
+        "subnormal partial products (a floor of 4 smallest normals). Real arithmetic is exact in both."
+    ),
+    "branch-cuts": (
+        "Complex asin, acos, atan, asinh, acosh, atanh, log, log1p, sqrt and rsqrt near a branch cut: "
+        "XLA's formulas let rounding pick the side of the cut (atan(6e-113 + 2j) is +π/2 in XLA, "
+        "-π/2 for the reference, which follows the sign of the tiny real part), so arguments within "
+        "a relative 1e-6 of a cut (but not on it) are not compared. On the cut, XLA's asin, acos, "
+        "asinh, acosh and sqrt count zeros of either sign as +0 (the reference implements that, see "
+        "elementwise.py); the others keep the sign of zero (as C99) except for |z| > 1/eps, where "
+        "XLA's large-argument formulas drop it (atanh(5e70 - 0j) is +π/2 j): those are not compared."
+    ),
+    "pow": (
+        "Complex pow is exp-like, (a²+b²)^(c/2) e^(-dθ) cis(cθ + d/2 log(a²+b²)), evaluated in the "
+        "component precision by both (the reference implements XLA's formula and its special values "
+        "at 0): a rounding error in the angle or the log grows by |y| |log|x|| (7.57049e9 vs "
+        "7.57050e9 in complex64 for x = -0.5+9.3j, y = 6.7-4.8j), so atol = 8 eps is relative to "
+        "(|y| (|log|x|| + π) + 1) |x**y|. Where a²+b² is subnormal XLA flushes it to 0 (see 'ftz'), "
+        "and likewise (a²+b²)^(c/2) and e^(-dθ) (3e-30 comes out as 0 for x = -1.1e16+2.8j, "
+        "y = -2.7-9.9j in complex64), so elements where one of these intermediates leaves the "
+        "normal range are not compared, and results within 16 smallest normals of 0 may be 0."
+    ),
+    "cancellation": (
+        "sinh, cosh and expm1: XLA computes complex ones from differences of exponentials "
+        "((e^x - e^-x)/2), which cancel for small |x| (sinh(3.8e-6+0j) is 3.8147e-6 in complex64, "
+        "0.5% off), the reference with NumPy's accurate formulas; so an absolute error of 8 eps "
+        "(the size of the cancelled terms, ~1) is allowed on top of the elementary tolerance. For "
+        "large |x| XLA's exp(x - ln 2) carries the rounding of x - ln 2 into the result (float32 "
+        "sinh(33.9) is 12 ulps off), so atol = 2 eps is also allowed relative to |x| cosh(|Re x|)."
+    ),
+    "atan2": (
+        "Complex atan2 is XLA's -i log((y + ix) / sqrt(x^2 + y^2)), which the reference evaluates "
+        "with NumPy's complex log, sqrt and division: where the true result is 0 both are O(eps) "
+        "off (absolute tolerance), and on the branch cut (real part ±π) the rounding picks the sign, "
+        "so elements whose real part is within 1e-5 of ±π are not compared, nor those where x²+y² "
+        "is near the square root's branch cut (the result flips by π), cancels to near 0, or "
+        "overflows the component type (XLA returns nan-inf j)."
+    ),
+    "rules": (
+        "Derivatives and vmapped programs: both systems evaluate the same rule formulas, but the "
+        "primitives under them carry the 'elementary' and 'accumulate' differences, amplified by a "
+        "few chained operations."
+    ),
+    "ftz": (
+        "XLA:CPU computes bfloat16/float32/float64 arithmetic with denormals flushed to zero "
+        "(FTZ/DAZ: lax.add(1e-45, 0) is 0.0 and lax.eq(1e-45, 0) is True in float32), while the "
+        "reference follows IEEE gradual underflow. Pure bit moves (neg, abs, copy, shape ops, select, "
+        "widening conversions) keep subnormals in both, and selections made by flushed comparisons "
+        "return unflushed values (reduce_max of complex). Where subnormals occur in the inputs or in "
+        "the reference's result, an element also passes if the reference's result on inputs with "
+        "subnormals flushed to (signed) zero equals JAX's result, both flushed the same way. float16 "
+        "is computed in float32, where its subnormals are normal numbers, so it is never flushed. "
+        "Complex multiplication and division also flush subnormal partial products (a·d, b·c...), "
+        "which division and powers amplify (1/z² loses its imaginary part when Im z² underflows), and "
+        "so do the complex transcendental functions (atanh(1 + 2.4e-38j) is inf in complex64: "
+        "|1 - z|² underflows), so for those, elements where a product of two nonzero operand parts "
+        "is subnormal are not compared."
+    ),
+}
+
+
+#: primitives whose XLA complex special values differ from the reference's
+#: (DIVERGENCES["complex-special-values"])
+COMPLEX_SPECIAL_VALUES = frozenset({"mul", "div", "integer_pow", "square", "reduce_prod", "dot_general"})
+#: primitives whose XLA results on subnormal operands are not compared (DIVERGENCES["subnormal-operands"])
+SUBNORMAL_OPERANDS_UNCHECKED = frozenset({"nextafter"})
+#: tiers of the transcendental functions (both divergences above apply to all their elements)
+ELEMENTARY_TIERS = frozenset({"elementary", "exp2", "atan2", "cancellation", "pow"})
+
+
+def tolerance(tier: str, dtype: np.dtype) -> Tolerance:
+    return TOLERANCES[tier].get(dtypes.name_of(np.dtype(dtype)), EXACT)
+
+
+_INT_OF_WIDTH = {2: np.int16, 4: np.int32, 8: np.int64}
+
+
+def _ordered(x: np.ndarray) -> np.ndarray:
+    """Map float bits to integers whose order is the floats' order (+0 and -0 both to 0)."""
+    width = x.dtype.itemsize
+    i = np.asarray(x).view(_INT_OF_WIDTH[width]).astype(np.int64)
+    low = np.iinfo(_INT_OF_WIDTH[width]).min
+    return np.where(i < 0, low - i, i)
+
+
+def ulp_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Units in the last place between two real float arrays of one dtype (as Python-int-safe floats)."""
+    return np.abs(_ordered(a).astype(np.float64) - _ordered(b).astype(np.float64))
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    width = a.dtype.itemsize
+    return np.asarray(a).view(_INT_OF_WIDTH[width]) == np.asarray(b).view(_INT_OF_WIDTH[width])
+
+
+def _real_ok(a: np.ndarray, b: np.ndarray, tol: Tolerance) -> np.ndarray:
+    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    nan_a, nan_b = np.isnan(a64), np.isnan(b64)
+    ok = (nan_a & nan_b) | (_same_bits(a, b) & ~nan_a)
+    if tol.ulps:
+        finite = np.isfinite(a64) & np.isfinite(b64)
+        ok |= finite & (ulp_distance(a, b) <= tol.ulps)
+    return ok
+
+
+def _close_ok(a: np.ndarray, b: np.ndarray, tol: Tolerance, scale: np.ndarray | float) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        a128, b128 = a.astype(np.complex128), b.astype(np.complex128)
+        finite = np.isfinite(a128) & np.isfinite(b128)
+        bound = tol.rtol * np.abs(b128) + tol.atol * np.abs(np.asarray(scale, dtype=np.float64)) + tol.floor
+        return finite & (np.abs(a128 - b128) <= bound)
+
+
+def mismatches(
+    actual: Any, expected: Any, tol: Tolerance = EXACT, scale: np.ndarray | float = 1.0
+) -> np.ndarray | str:
+    """A boolean mask of failing elements, or a string when dtype/shape differ."""
+    a, b = np.asarray(actual), np.asarray(expected)
+    if a.dtype != b.dtype:
+        return f"dtype {a.dtype} != expected {b.dtype}"
+    if a.shape != b.shape:
+        return f"shape {a.shape} != expected {b.shape}"
+    if a.dtype == dtypes.float0:
+        return np.zeros(a.shape, bool)
+    d = dtypes.canonicalize(a.dtype)
+    if dtypes.is_complex(d):
+        ok = _real_ok(a.real.copy(), b.real.copy(), tol) & _real_ok(a.imag.copy(), b.imag.copy(), tol)
+    elif dtypes.is_float(d):
+        ok = _real_ok(a, b, tol)
+    else:
+        return np.asarray(a != b)
+    if tol.rtol or tol.atol or tol.floor:
+        ok |= _close_ok(a, b, tol, np.broadcast_to(scale, a.shape))
+    return ~ok
+
+
+def report(actual: Any, expected: Any, bad: np.ndarray, tol: Tolerance, what: str = "") -> None:
+    """Raise an AssertionError showing the first elements of ``bad`` (if any)."""
+    if not bad.any():
+        return
+    a, b = np.asarray(actual), np.asarray(expected)
+    idx = list(zip(*np.nonzero(bad), strict=True))[:5] if bad.ndim else [()]
+    shown = "; ".join(f"at {tuple(int(k) for k in i)}: got {a[i]!r}, JAX {b[i]!r}" for i in idx)
+    raise AssertionError(f"{what}: {int(bad.sum())} of {bad.size} elements differ ({tol}): {shown}")
+
+
+def assert_close(
+    actual: Any, expected: Any, tol: Tolerance = EXACT, scale: np.ndarray | float = 1.0, what: str = ""
+) -> None:
+    bad = mismatches(actual, expected, tol, scale)
+    if isinstance(bad, str):
+        raise AssertionError(f"{what}: {bad}")
+    report(actual, expected, bad, tol, what)
+
+
+def matches(actual: Any, expected: Any, tol: Tolerance = EXACT, scale: np.ndarray | float = 1.0) -> bool:
+    bad = mismatches(actual, expected, tol, scale)
+    return not isinstance(bad, str) and not bad.any()
+
+
+# --- flush-to-zero (see DIVERGENCES["ftz"]) --------------------------------------------------------
+
+_FLUSHED = (dtypes.bfloat16, dtypes.float32, dtypes.float64, dtypes.complex64, dtypes.complex128)
+
+
+def _flush_real(x: np.ndarray) -> np.ndarray:
+    tiny = dtypes.finfo(x.dtype).smallest_normal
+    sub = (x != 0) & (np.abs(x.astype(np.float64)) < float(tiny))
+    return np.where(sub, np.copysign(np.zeros((), x.dtype), x), x).astype(x.dtype)
+
+
+def flush_subnormals(x: Any) -> Any:
+    """Subnormals of FTZ dtypes replaced by zeros of the same sign; other values unchanged."""
+    arr = np.asarray(x)
+    if arr.dtype not in _FLUSHED:
+        return x
+    if dtypes.is_complex(arr.dtype):
+        out = np.empty(arr.shape, arr.dtype)
+        out.real, out.imag = _flush_real(arr.real.copy()), _flush_real(arr.imag.copy())
+        return out
+    return _flush_real(arr)
+
+
+def is_subnormal(x: Any) -> np.ndarray:
+    """Elementwise: a subnormal (or a complex with a subnormal part) of a flushing dtype."""
+    arr = np.asarray(x)
+    if arr.dtype not in _FLUSHED:
+        return np.zeros(arr.shape, bool)
+    parts = (arr.real, arr.imag) if dtypes.is_complex(arr.dtype) else (arr,)
+    out = np.zeros(arr.shape, bool)
+    for p in parts:
+        tiny = float(dtypes.finfo(p.dtype).smallest_normal)
+        out |= (p != 0) & (np.abs(p.astype(np.float64)) < tiny)
+    return out
+
+
+def has_subnormals(x: Any) -> bool:
+    arr = np.asarray(x)
+    if arr.dtype not in _FLUSHED:
+        return False
+    flat = np.ascontiguousarray(arr).reshape(-1)
+    return not np.array_equal(np.asarray(flush_subnormals(flat)).view(np.uint8), flat.view(np.uint8))
+
+
+# --- values: edge cases and Hypothesis strategies --------------------------------------------------
+
+
+def edge_values(dtype: np.dtype) -> np.ndarray:
+    """The edge values of ``dtype``: zeros of both signs, ±1, infinities, NaN, extremes, subnormals, ties."""
+    d = np.dtype(dtype)
+    if d == dtypes.bool_:
+        return np.array([False, True])
+    if dtypes.is_integer(d):
+        info = np.iinfo(d)
+        vals = {0, 1, 2, 7, info.max, info.max - 1, info.min, info.min + 1}
+        if dtypes.is_signed_int(d):
+            vals |= {-1, -2, -7}
+        return np.array(sorted(vals), dtype=d)
+    if dtypes.is_complex(d):
+        part = [0.0, -0.0, 1.0, -1.5, 2.5, np.inf, -np.inf, np.nan]
+        return np.array([complex(r, i) for r in part for i in part], dtype=d)
+    fi = dtypes.finfo(d)
+    big, tiny, sub = float(fi.max), float(fi.smallest_normal), float(fi.smallest_subnormal)
+    vals = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        0.5,
+        -0.5,
+        1.5,
+        2.5,
+        -2.5,
+        3.0,
+        0.1,
+        -7.25,
+        np.inf,
+        -np.inf,
+        np.nan,
+        big,
+        -big,
+        tiny,
+        -tiny,
+        sub,
+        -sub,
+    ]
+    return np.array(vals, dtype=np.float64).astype(d)
+
+
+@dataclass(frozen=True)
+class Domain:
+    """An operand's values: ``any`` (edges, random), ``ints`` in [lo, hi), ``range`` floats in [lo, hi]."""
+
+    kind: str = "any"
+    lo: float = 0.0
+    hi: float = 0.0
+
+
+ANY = Domain()
+
+
+def index_domain(n: int) -> Domain:
+    return Domain("ints", 0, n)
+
+
+def _random_floats(rng: np.random.Generator, n: int, dtype: np.dtype) -> np.ndarray:
+    """A mix: edge values, moderate values, and values spread over the dtype's whole exponent range."""
+    fi = dtypes.finfo(dtype)
+    edges = edge_values(dtype).astype(np.float64)
+    moderate = rng.uniform(-10.0, 10.0, n)
+    exponent = rng.uniform(float(np.log2(fi.smallest_normal)), float(np.log2(fi.max)) - 1e-3, n)
+    spread = np.exp2(exponent) * rng.choice([-1.0, 1.0], n)
+    kind = rng.choice(3, n, p=[0.2, 0.4, 0.4])
+    return np.where(kind == 0, rng.choice(edges, n), np.where(kind == 1, moderate, spread))
+
+
+def random_array(
+    rng: np.random.Generator, shape: tuple[int, ...], dtype: np.dtype, domain: Domain = ANY
+) -> np.ndarray:
+    """Random values of ``dtype`` in ``domain``: edges mixed with random values, reproducible from ``rng``."""
+    d = np.dtype(dtype)
+    n = math.prod(shape)
+    if domain.kind == "ints":
+        return rng.integers(int(domain.lo), int(domain.hi), n).astype(d).reshape(shape)
+    if domain.kind == "range":
+        if dtypes.is_complex(d):
+            re, im = rng.uniform(domain.lo, domain.hi, n), rng.uniform(domain.lo, domain.hi, n)
+            return complex_array(re, im, d).reshape(shape)
+        return build_array(rng.uniform(domain.lo, domain.hi, n), shape, d)
+    if d == dtypes.bool_:
+        return rng.integers(0, 2, n).astype(bool).reshape(shape)
+    if dtypes.is_integer(d):
+        info = np.iinfo(d)
+        full = rng.integers(int(info.min), int(info.max), n, dtype=d, endpoint=True)
+        small = rng.integers(max(-10, int(info.min)), 11, n).astype(d)
+        kind = rng.choice(3, n, p=[0.2, 0.4, 0.4])
+        return np.where(kind == 0, rng.choice(edge_values(d), n), np.where(kind == 1, small, full)).reshape(
+            shape
+        )
+    if dtypes.is_complex(d):
+        part = dtypes.real_dtype(d)
+        return complex_array(_random_floats(rng, n, part), _random_floats(rng, n, part), d).reshape(shape)
+    return build_array(_random_floats(rng, n, d), shape, d)
+
+
+def complex_array(re: Any, im: Any, dtype: np.dtype) -> np.ndarray:
+    """``re + im j`` part by part (``1j * inf`` would make the real part NaN)."""
+    out = np.empty(np.broadcast_shapes(np.shape(re), np.shape(im)), dtype)
+    with np.errstate(over="ignore"):
+        out.real, out.imag = re, im
+    return out
+
+
+def build_array(values: Any, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    d = np.dtype(dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if d == dtypes.bfloat16:
+            return np.asarray(values, dtype=np.float64).astype(np.float32).astype(d).reshape(shape)
+        return np.asarray(values).astype(d).reshape(shape)
+
+
+# --- the primitive case table ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operand:
+    """One operand of a case: its shape, its dtype (``None``: the case's dtype), its values.
+
+    ``smooth`` is the float range derivative tests draw from (away from kinks and poles).
+    """
+
+    shape: tuple[int, ...]
+    dtype: np.dtype | None = None
+    domain: Domain = ANY
+    smooth: tuple[float, float] = (-2.0, 2.0)
+
+    def dtype_for(self, case_dtype: np.dtype) -> np.dtype:
+        return case_dtype if self.dtype is None else self.dtype
+
+    def smooth_domain(self, case_dtype: np.dtype) -> Domain:
+        d = self.dtype_for(case_dtype)
+        if not dtypes.is_inexact(d):
+            return self.domain if self.domain.kind == "ints" else Domain("ints", -3, 4)
+        return Domain("range", *self.smooth)
+
+
+ParamsFn = Callable[[np.dtype, Sequence[ShapedArray]], dict[str, Any]]
+
+
+def _no_params(dtype: np.dtype, avals: Sequence[ShapedArray]) -> dict[str, Any]:
+    return {}
+
+
+NO_PARAMS: ParamsFn = _no_params
+
+
+def fixed(**params: Any) -> ParamsFn:
+    return lambda dtype, avals: dict(params)
+
+
+@dataclass(frozen=True)
+class PrimCase:
+    """One way of applying a primitive; tests run it for every dtype.
+
+    ``jax_fn(params)`` returns the JAX function to compare with (default:
+    bind the JAX primitive of the same name with the same params). ``edge``
+    says how to build a deterministic edge-value input: ``"grid"`` (every
+    combination of edge values, one per element, for elementwise ops) or
+    ``"pairs"`` (every ordered pair of edge values along axis 1, for
+    reductions over ``axes=(1,)``). ``scale(*inputs, **params)`` gives the
+    magnitude "accumulate" tolerances are relative to. ``elementwise``
+    cases broadcast their operands to the output (which lets
+    :meth:`unchecked` find the elements a known divergence excuses).
+    ``reject_code(dtype)`` is the error code the reference must raise where
+    JAX rejects the operands. Every primitive has ``main`` cases, run for all
+    15 dtypes by default; the others (shape and param variants) run for
+    :data:`VARIANT_DTYPES` by default and for all dtypes in the slow sweep.
+    ``only_dtypes`` limits a case to the dtypes it means something for;
+    ``jax_always_raises`` marks a primitive that cannot be evaluated on its
+    own in either system (``custom_lin``: forward mode of a custom_vjp).
+    """
+
+    primitive: str
+    operands: tuple[Operand, ...]
+    params: ParamsFn = NO_PARAMS
+    tier: str = "exact"
+    label: str = ""
+    jax_fn: Callable[[dict[str, Any]], Callable[..., Any]] | None = None
+    edge: str | None = None
+    scale: Callable[..., Any] | None = None
+    elementwise: bool = False
+    reject_code: Callable[[np.dtype], str] = lambda dtype: "FJ-PRIM-DTYPE"
+    main: bool = True
+    only_dtypes: tuple[np.dtype, ...] | None = None
+    jax_always_raises: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.primitive}[{self.label}]" if self.label else self.primitive
+
+    def avals(self, dtype: np.dtype, weak: Sequence[bool] | None = None) -> list[ShapedArray]:
+        weak = weak or [False] * len(self.operands)
+        return [ShapedArray(o.shape, o.dtype_for(dtype), w) for o, w in zip(self.operands, weak, strict=True)]
+
+    def sample(self, dtype: np.dtype) -> list[np.ndarray]:
+        """Deterministic valid operands: ones (zeros for index operands)."""
+        out = []
+        for o in self.operands:
+            d = o.dtype_for(dtype)
+            fill = 0 if o.domain.kind == "ints" and o.domain.lo <= 0 < o.domain.hi else 1
+            out.append(np.full(o.shape, fill).astype(d))
+        return out
+
+    def unchecked(self, inputs: Sequence[np.ndarray], got: np.ndarray, scale: Any = 1.0) -> np.ndarray:
+        """Output elements excused by DIVERGENCES["subnormal-operands"] / ["complex-special-values"].
+
+        For products and dot products of complex values, an output is excused when a term it
+        accumulates is not finite, which is where ``scale`` (the op on magnitudes) is not finite.
+        """
+        shape = got.shape
+        mask = np.zeros(shape, bool)
+        elementary = self.tier in ELEMENTARY_TIERS
+        if dtypes.is_complex(got.dtype) and (elementary or self.primitive in COMPLEX_SPECIAL_VALUES):
+            mask |= ~(np.isfinite(got.real) & np.isfinite(got.imag)) | is_subnormal(got)
+        if self.tier == "atan2" and dtypes.is_complex(got.dtype):  # DIVERGENCES["atan2"]: branch cuts
+            mask |= np.abs(np.abs(got.real) - np.pi) < 1e-5
+            mask |= _complex_atan2_unstable(inputs, shape, dtypes.real_dtype(got.dtype))
+        if self.tier == "pow" and dtypes.is_complex(got.dtype):  # DIVERGENCES["pow"]: flushed intermediates
+            mask |= _complex_pow_flushes(inputs, shape, dtypes.real_dtype(got.dtype))
+        if (self.tier == "complex-arith" or elementary) and dtypes.is_complex(
+            got.dtype
+        ):  # DIVERGENCES["ftz"]
+            mask |= _partial_products_flush(inputs, shape, dtypes.real_dtype(got.dtype))
+        cut = BRANCH_CUTS.get(self.primitive)
+        if cut is not None and dtypes.is_complex(got.dtype):  # DIVERGENCES["branch-cuts"]
+            z = np.broadcast_to(inputs[0], shape).astype(np.complex128)
+            on_line, distance = cut(z)
+            mask |= on_line & (distance > 0) & (distance <= 1e-6 * np.abs(z))
+            huge = 1 / float(dtypes.finfo(dtypes.real_dtype(got.dtype)).eps)
+            mask |= on_line & (distance == 0) & (np.abs(z) > huge)
+        if not self.elementwise:
+            if self.primitive in COMPLEX_SPECIAL_VALUES and any(dtypes.is_complex(x.dtype) for x in inputs):
+                mask |= ~np.isfinite(np.broadcast_to(scale, shape))
+            inexact = [x.dtype for x in inputs if dtypes.is_inexact(x.dtype)]
+            if self.tier == "accumulate" and inexact:  # DIVERGENCES["accumulate"]: FMA vs overflow
+                with np.errstate(invalid="ignore"):
+                    big = min(float(dtypes.finfo(dtypes.real_dtype(d)).max) for d in inexact)
+                    mask |= np.broadcast_to(scale, shape) > big
+            return mask
+        for x in inputs:
+            xb = np.broadcast_to(x, shape)
+            if elementary or self.primitive in SUBNORMAL_OPERANDS_UNCHECKED:
+                mask |= is_subnormal(xb)
+            if dtypes.is_complex(xb.dtype) and (elementary or self.primitive in COMPLEX_SPECIAL_VALUES):
+                mask |= ~(np.isfinite(xb.real) & np.isfinite(xb.imag))
+        return mask
+
+    def fixed_inputs(self, dtype: np.dtype) -> list[np.ndarray]:
+        """Deterministic operands in the case's value layout: the edge grid or pairs, else :meth:`sample`.
+
+        Random inputs (:meth:`random_inputs`) have the same shapes, so JAX compiles each
+        (case, dtype) once: compiling dominates the cost of these tests.
+        """
+        if self.edge is None:
+            return self.sample(dtype)
+        pools = [_edge_pool(o, dtype) for o in self.operands]
+        if self.edge == "grid":
+            combos = list(itertools.product(*(range(len(p)) for p in pools)))
+            combos = combos[:: -(-len(combos) // MAX_GRID)]  # a deterministic subset of huge grids
+            index = np.array(combos).reshape(len(combos), len(pools))
+            return [p[index[:, i]] for i, p in enumerate(pools)]
+        assert self.edge == "pairs" and len(pools) == 1
+        (pool,) = pools
+        n = len(pool)
+        return [np.stack([np.repeat(pool, n), np.tile(pool, n)], axis=1)]
+
+    def random_inputs(self, dtype: np.dtype, seed: int, smooth: bool = False) -> list[np.ndarray]:
+        """Operands shaped like :meth:`fixed_inputs` with random values (``smooth``: in each operand's
+        derivative-friendly range, and shaped like :meth:`sample`)."""
+        rng = np.random.default_rng(seed)
+        shapes = [o.shape for o in self.operands] if smooth else [x.shape for x in self.fixed_inputs(dtype)]
+        return [
+            random_array(rng, shape, o.dtype_for(dtype), o.smooth_domain(dtype) if smooth else o.domain)
+            for o, shape in zip(self.operands, shapes, strict=True)
+        ]
+
+
+def _complex_atan2_unstable(
+    inputs: Sequence[np.ndarray], shape: tuple[int, ...], part: np.dtype
+) -> np.ndarray:
+    """Where -i log((y + ix) / sqrt(x² + y²)) is ill-conditioned: x² + y² near the negative real axis
+    (the square root's branch cut flips the result by π), near 0, or overflowing the component type."""
+    x = np.broadcast_to(inputs[0], shape).astype(np.complex128)
+    y = np.broadcast_to(inputs[1], shape).astype(np.complex128)
+    fi = dtypes.finfo(part)
+    with np.errstate(all="ignore"):
+        s = x * x + y * y
+        big = np.maximum(np.abs(x), np.abs(y)) ** 2
+        near_cut = (s.real < 0) & (np.abs(s.imag) <= 1e-4 * np.abs(s))
+        return (
+            near_cut | (np.abs(s) <= 1e-4 * big) | ~(big < float(fi.max)) | (big < float(fi.smallest_normal))
+        )
+
+
+#: complex branch cuts: (on the cut's line, distance from it) for an argument z
+BRANCH_CUTS: dict[str, Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]] = {
+    **dict.fromkeys(("atan", "asinh"), lambda z: (np.abs(z.imag) > 1, np.abs(z.real))),
+    **dict.fromkeys(("atanh", "asin", "acos"), lambda z: (np.abs(z.real) > 1, np.abs(z.imag))),
+    "acosh": lambda z: (z.real < 1, np.abs(z.imag)),
+    **dict.fromkeys(("log", "sqrt", "rsqrt"), lambda z: (z.real < 0, np.abs(z.imag))),
+    "log1p": lambda z: (z.real < -1, np.abs(z.imag)),
+}
+
+
+def _partial_products_flush(
+    inputs: Sequence[np.ndarray], shape: tuple[int, ...], part: np.dtype
+) -> np.ndarray:
+    """Where a product of two nonzero parts of the complex operands is subnormal (XLA flushes it)."""
+    tiny = float(dtypes.finfo(part).smallest_normal)
+    parts = []
+    for x in inputs:
+        xb = np.broadcast_to(x, shape).astype(np.complex128)
+        parts += [np.abs(xb.real), np.abs(xb.imag)]
+    out = np.zeros(shape, bool)
+    with np.errstate(all="ignore"):
+        for p, q in itertools.combinations_with_replacement(parts, 2):
+            pq = p * q
+            out |= (p != 0) & (q != 0) & (pq < tiny)
+    return out
+
+
+def _complex_pow_flushes(inputs: Sequence[np.ndarray], shape: tuple[int, ...], part: np.dtype) -> np.ndarray:
+    """Where an intermediate of XLA's complex pow (a²+b², (a²+b²)^(c/2), e^(-dθ)) leaves the normal range."""
+    x = np.broadcast_to(inputs[0], shape).astype(np.complex128)
+    y = np.broadcast_to(inputs[1], shape).astype(np.complex128)
+    fi = dtypes.finfo(part)
+    with np.errstate(all="ignore"):
+        norm = x.real**2 + x.imag**2
+        factors = (norm, norm ** (y.real / 2), np.exp(-y.imag * np.angle(x)))
+    out = np.zeros(shape, bool)
+    for f in factors:
+        out |= (f != 0) & ((f < float(fi.smallest_normal)) | (f > float(fi.max)))
+    return out
+
+
+def _edge_pool(o: Operand, dtype: np.dtype) -> np.ndarray:
+    d = o.dtype_for(dtype)
+    if o.domain.kind == "ints":
+        return np.arange(int(o.domain.lo), int(o.domain.hi)).astype(d)
+    return edge_values(d)
+
+
+#: largest edge grid (a ternary grid of complex edge values would have 262144 elements)
+MAX_GRID = 8192
+#: dtypes that secondary cases (shape variants) run with by default; every dtype in the slow sweep
+VARIANT_DTYPES = (dtypes.float32,)
+
+
+#: reference primitive name -> the JAX primitive object bound by default
+_JAX_NAMES = {"add_any": "add_jaxvals"}
+
+
+def jax_primitive(name: str) -> Any:
+    return getattr(jprims, _JAX_NAMES.get(name, name) + "_p")
+
+
+def to_jax_params(params: dict[str, Any]) -> dict[str, Any]:
+    """The reference's params as JAX's primitives take them (JAX enums for enum params)."""
+    out = dict(params)
+    if "rounding_method" in out:
+        out["rounding_method"] = jlax.RoundingMethod[out["rounding_method"]]
+    if out.get("precision") is not None:
+        out["precision"] = tuple(None if p is None else jlax.Precision[p] for p in out["precision"])
+    return out
+
+
+def jax_callable(case: PrimCase, params: dict[str, Any]) -> Callable[..., Any]:
+    if case.jax_fn is not None:
+        return case.jax_fn(params)
+    prim = jax_primitive(case.primitive)
+    jparams = to_jax_params(params)
+    return lambda *xs: prim.bind(*xs, **jparams)
+
+
+def ref_callable(case: PrimCase, params: dict[str, Any]) -> Callable[..., Any]:
+    from frankenjax_ref.core.primitive import PRIMITIVES
+
+    prim = PRIMITIVES[case.primitive]
+    return lambda *xs: prim.bind(*xs, **params)
+
+
+# -- per-family builders ----------------------------------------------------------------------------
+
+S = (2, 3)
+_ACC = fixed(accuracy=None)
+
+
+def _unary(
+    name: str,
+    params: ParamsFn = NO_PARAMS,
+    tier: str = "exact",
+    smooth: tuple[float, float] = (-2.0, 2.0),
+    label: str = "",
+) -> PrimCase:
+    return PrimCase(
+        name, (Operand(S, smooth=smooth),), params, tier, label=label, edge="grid", elementwise=True
+    )
+
+
+def _elementary(name: str, smooth: tuple[float, float] = (-2.0, 2.0), accuracy: bool = True) -> PrimCase:
+    return _unary(name, _ACC if accuracy else fixed(), "elementary", smooth)
+
+
+def _binary(
+    name: str,
+    tier: str = "exact",
+    smooth: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    params: ParamsFn = NO_PARAMS,
+) -> list[PrimCase]:
+    """The same-shape case (with an edge grid), plus lax's size-1 and rank-0 broadcasting."""
+    sx, sy = smooth or ((-2.0, 2.0), (-2.0, 2.0))
+    return [
+        PrimCase(
+            name, (Operand(S, smooth=sx), Operand(S, smooth=sy)), params, tier, edge="grid", elementwise=True
+        ),
+        PrimCase(
+            name,
+            (Operand(S, smooth=sx), Operand((1, 3), smooth=sy)),
+            params,
+            tier,
+            label="size1",
+            elementwise=True,
+            main=False,
+        ),
+        PrimCase(
+            name,
+            (Operand((), smooth=sx), Operand(S, smooth=sy)),
+            params,
+            tier,
+            label="scalar",
+            elementwise=True,
+            main=False,
+        ),
+    ]
+
+
+def _abs_scale(name: str) -> Callable[..., Any]:
+    """The magnitude of an accumulation: the same primitive on |inputs|, in float64."""
+
+    def scale(*xs: Any, **params: Any) -> Any:
+        from frankenjax_ref.core.primitive import PRIMITIVES, impl_rules
+
+        widened = [np.abs(np.asarray(x)).astype(np.float64) for x in xs]
+        with np.errstate(all="ignore"):
+            p = {k: v for k, v in params.items() if k != "preferred_element_type"}
+            return np.asarray(impl_rules[PRIMITIVES[name]](*widened, **{**p, **_pet(params)}))
+
+    return scale
+
+
+def _pet(params: dict[str, Any]) -> dict[str, Any]:
+    return {"preferred_element_type": None} if "preferred_element_type" in params else {}
+
+
+def _reduction(name: str, params: dict[str, Any], tier: str = "exact") -> list[PrimCase]:
+    scale = _abs_scale(name) if tier == "accumulate" else None
+
+    def case(shape: tuple[int, ...], axes: tuple[int, ...], label: str, edge: str | None = None) -> PrimCase:
+        return PrimCase(
+            name,
+            (Operand(shape),),
+            fixed(axes=axes, **params),
+            tier,
+            label,
+            edge=edge,
+            scale=scale,
+            main=edge is not None,
+        )
+
+    return [
+        case((4, 2), (1,), "edge-pairs", edge="pairs"),
+        case((3, 4), (0,), "axis0"),
+        case((3, 4), (0, 1), "all"),
+        case((3, 4), (), "none"),
+        case((0, 3), (0,), "empty"),
+        case((2, 0), (0,), "empty-out"),
+    ]
+
+
+def _argminmax(name: str) -> list[PrimCase]:
+    return [
+        PrimCase(
+            name,
+            (Operand((4, 2)),),
+            fixed(axes=(1,), index_dtype=dtypes.int64),
+            label="edge-pairs",
+            edge="pairs",
+        ),
+        PrimCase(
+            name,
+            (Operand((3, 4)),),
+            fixed(axes=(0,), index_dtype=dtypes.int32),
+            label="axis0-i32",
+            main=False,
+        ),
+        PrimCase(
+            name, (Operand((5,)),), fixed(axes=(0,), index_dtype=dtypes.uint8), label="axis0-u8", main=False
+        ),
+    ]
+
+
+def _jit_body_ref(x: Any) -> Any:
+    return flax.mul(flax.sin(x) if dtypes.is_inexact(np.dtype(x.dtype)) else x, x)
+
+
+def _jit_body_jax(x: Any) -> Any:
+    return jlax.mul(jlax.sin(x) if dtypes.is_inexact(np.dtype(x.dtype)) else x, x)
+
+
+def _jit_params(dtype: np.dtype, avals: Sequence[ShapedArray]) -> dict[str, Any]:
+    closed = fj.make_jaxpr(_jit_body_ref)(*(abstract_arg(a) for a in avals))
+    return {"name": "body", "jaxpr": closed}
+
+
+def _jit_jax(params: dict[str, Any]) -> Callable[..., Any]:
+    return lambda x: jax.jit(_jit_body_jax)(x)
+
+
+# -- custom_jvp / custom_vjp: body x*sin(x) (x*x for integers), rule 3 cos(x) t -- deliberately not the
+# derivative of the body, so a test can tell the custom rule from differentiating the body.
+
+
+def _custom_tangent_ref(x: Any, t: Any) -> Any:
+    d = np.dtype(x.dtype)
+    if not dtypes.is_inexact(d):
+        return np.zeros(x.shape, dtypes.float0)
+    return flax.mul(flax.mul(flax.cos(x), t), np.asarray(3, d))
+
+
+def _custom_tangent_jax(x: Any, t: Any) -> Any:
+    d = np.dtype(x.dtype)
+    if not dtypes.is_inexact(d):
+        return np.zeros(x.shape, jax.dtypes.float0)
+    return jlax.mul(jlax.mul(jlax.cos(x), t), np.asarray(3, d))
+
+
+def _custom_jvp_params(dtype: np.dtype, avals: Sequence[ShapedArray]) -> dict[str, Any]:
+    from frankenjax_ref.core.avals import tangent_aval
+
+    (a,) = avals
+    call = fj.make_jaxpr(_jit_body_ref)(abstract_arg(a))
+    rule = fj.make_jaxpr(lambda x, t: (_jit_body_ref(x), _custom_tangent_ref(x, t)))(
+        abstract_arg(a), abstract_arg(tangent_aval(a))
+    )
+    return {"call_jaxpr": call, "jvp_jaxpr": rule, "num_consts": 0, "symbolic_zeros": False}
+
+
+def jax_custom_jvp_fn() -> Callable[..., Any]:
+    f = jax.custom_jvp(_jit_body_jax)
+    f.defjvp(
+        lambda primals, tangents: (_jit_body_jax(primals[0]), _custom_tangent_jax(primals[0], tangents[0]))
+    )
+    return f
+
+
+def _custom_residual(x: Any, cos: Any) -> Any:
+    return cos(x) if dtypes.is_inexact(np.dtype(x.dtype)) else x
+
+
+def _custom_vjp_jaxprs(a: ShapedArray) -> tuple[Any, Any, Any]:
+    """call, fwd (residual cos(x), then the output) and bwd (residual, ct -> 3 cos(x) ct) jaxprs."""
+    from frankenjax_ref.core.avals import tangent_aval
+
+    call = fj.make_jaxpr(_jit_body_ref)(abstract_arg(a))
+    fwd = fj.make_jaxpr(lambda x: (_custom_residual(x, flax.cos), _jit_body_ref(x)))(abstract_arg(a))
+    res_aval = fwd.out_avals[0]
+    out_aval = call.out_avals[0]
+    bwd = fj.make_jaxpr(
+        lambda r, ct: (
+            (_custom_tangent_ref(r, ct),)
+            if dtypes.is_inexact(np.dtype(r.dtype))
+            else (np.zeros(r.shape, dtypes.float0),)
+        )
+    )(abstract_arg(res_aval), abstract_arg(tangent_aval(out_aval)))
+    return call, fwd, bwd
+
+
+def _custom_vjp_params(dtype: np.dtype, avals: Sequence[ShapedArray]) -> dict[str, Any]:
+    call, fwd, bwd = _custom_vjp_jaxprs(avals[0])
+    return {"call_jaxpr": call, "fwd_jaxpr": fwd, "bwd_jaxpr": bwd, "num_consts": 0, "symbolic_zeros": False}
+
+
+def jax_custom_vjp_fn() -> Callable[..., Any]:
+    f = jax.custom_vjp(_jit_body_jax)
+
+    def fwd(x: Any) -> Any:
+        return _jit_body_jax(x), _custom_residual(x, jlax.cos)
+
+    def bwd(res: Any, ct: Any) -> Any:
+        return (jlax.mul(jlax.mul(res, ct), np.asarray(3, np.dtype(res.dtype))),)
+
+    f.defvjp(fwd, bwd)
+    return f
+
+
+def _custom_lin_params(dtype: np.dtype, avals: Sequence[ShapedArray]) -> dict[str, Any]:
+    _, _, bwd = _custom_vjp_jaxprs(avals[0].update(weak_type=False))
+    return {"num_res": 1, "bwd_jaxpr": bwd}
+
+
+def _custom_lin_jax(params: dict[str, Any]) -> Callable[..., Any]:
+    """custom_lin is what jvp of a custom_vjp function evaluates: JAX raises there."""
+    return lambda x, t: jax.jvp(jax_custom_vjp_fn(), (x,), (t,))[1]
+
+
+def _cancellation_scale(x: Any, **params: Any) -> Any:
+    with np.errstate(all="ignore"):
+        x128 = np.asarray(x).astype(np.complex128)
+        return np.abs(x128) * np.cosh(np.abs(x128.real))
+
+
+def _exp2_scale(x: Any, **params: Any) -> Any:
+    with np.errstate(all="ignore"):
+        x64 = np.asarray(x).astype(np.float64)
+        return np.abs(x64 * np.log(2.0) * np.exp2(x64))
+
+
+def _pow_scale(x: Any, y: Any, **params: Any) -> Any:
+    """(|y| (|log|x|| + pi) + 1) |x**y|, with |x**y| the larger of the exact and the computed magnitude
+    (|x| may round to 1 in the operand's precision: (-3e-12 - 1j)**(-8e29) is 0 exactly, 1.4e-4 in
+    complex64)."""
+    from frankenjax_ref.core.primitive import PRIMITIVES, impl_rules
+
+    with np.errstate(all="ignore"):
+        x128, y128 = np.asarray(x).astype(np.complex128), np.asarray(y).astype(np.complex128)
+        computed = np.abs(np.asarray(impl_rules[PRIMITIVES["pow"]](x, y)).astype(np.complex128))
+        magnitude = np.fmax(np.abs(np.power(x128, y128)), computed)
+        return (np.abs(y128) * (np.abs(np.log(np.abs(x128))) + np.pi) + 1) * magnitude
+
+
+def _negative_power_code(dtype: np.dtype) -> str:
+    """Integers to negative powers: a param error in the reference (JAX's TypeError); bool: a dtype one."""
+    return "FJ-PRIM-PARAM" if dtypes.is_integer(dtype) else "FJ-PRIM-DTYPE"
+
+
+def _dot(dn: Any, pet: Any = None) -> ParamsFn:
+    return fixed(dimension_numbers=dn, precision=None, preferred_element_type=pet, out_sharding=None)
+
+
+_CE = "convert_element_type"
+
+
+def _build_cases() -> dict[str, list[PrimCase]]:
+    cases: dict[str, list[PrimCase]] = {}
+
+    def add(*new: PrimCase) -> None:
+        for c in new:
+            cases.setdefault(c.primitive, []).append(c)
+
+    # -- elementwise unary ------------------------------------------------------------------------
+    add(_unary("neg"), _unary("sign"), _unary("floor"), _unary("ceil"), _unary("is_finite"), _unary("abs"))
+    add(_unary("square", tier="complex-arith"), _unary("not"), _unary("copy"), _unary("stop_gradient"))
+    add(_unary("real"), _unary("imag"), _unary("conj", lambda d, a: {"input_dtype": d}))
+    for method in ("AWAY_FROM_ZERO", "TO_NEAREST_EVEN"):
+        add(_unary("round", fixed(rounding_method=method), label=method))
+    add(_elementary("sin"), _elementary("cos"), _elementary("tan", (-1.0, 1.0)), _elementary("tanh"))
+    add(_elementary("asin", (-0.9, 0.9), False), _elementary("acos", (-0.9, 0.9), False))
+    add(_elementary("atan", accuracy=False))
+    for name in ("sinh", "cosh", "expm1"):
+        case = replace(_elementary(name, accuracy=name == "expm1"), tier="cancellation")
+        add(replace(case, scale=_cancellation_scale))
+    add(_elementary("asinh", accuracy=False), _elementary("acosh", (1.2, 3.0), False))
+    add(_elementary("atanh", (-0.9, 0.9), False))
+    add(_elementary("exp"), _elementary("log", (0.5, 3.0)), _elementary("log1p", (-0.5, 2.0)))
+    add(replace(_elementary("exp2"), tier="exp2", scale=_exp2_scale))
+    add(_elementary("logistic"), _elementary("sqrt", (0.5, 3.0)))
+    add(_elementary("rsqrt", (0.5, 3.0)), _elementary("cbrt", (0.5, 3.0)))
+    for y in (0, 1, 2, 3, 5, -1, -2):
+        smooth = (0.5, 2.0) if y < 0 else (-2.0, 2.0)
+        case = replace(
+            _unary("integer_pow", fixed(y=y), "complex-arith", smooth, label=f"y={y}"), main=y in (3, -2)
+        )
+        add(replace(case, reject_code=_negative_power_code) if y < 0 else case)
+    for target in ALL_DTYPES:
+        add(_unary(_CE, fixed(new_dtype=target, weak_type=False, sharding=None), label=dtype_id(target)))
+    add(_unary(_CE, fixed(new_dtype=dtypes.float32, weak_type=True, sharding=None), label="weak-f32"))
+
+    # -- elementwise binary -----------------------------------------------------------------------
+    for name in (
+        "add",
+        "sub",
+        "max",
+        "min",
+        "eq",
+        "ne",
+        "lt",
+        "le",
+        "gt",
+        "ge",
+        "and",
+        "or",
+        "xor",
+        "nextafter",
+    ):
+        add(*_binary(name))
+    add(*_binary("mul", "complex-arith", params=fixed(out_dtype=None)))
+    main_div, *div_variants = _binary("div", "complex-arith", smooth=((-2.0, 2.0), (0.5, 2.0)))
+    add(main_div, *(replace(c, tier="div-broadcast") for c in div_variants))
+    add(*_binary("rem", smooth=((-3.0, 3.0), (0.7, 2.0))), *_binary("atan2", "atan2"), *_binary("complex"))
+    add(*(replace(c, scale=_pow_scale) for c in _binary("pow", "pow", smooth=((0.5, 2.0), (-2.0, 2.0)))))
+    add(
+        PrimCase(
+            "pow",
+            (Operand(S, smooth=(0.5, 2.0)), Operand(S, dtypes.int32, Domain("ints", -4, 6))),
+            tier="pow",
+            label="int32-exponent",
+            edge="grid",
+            elementwise=True,
+            scale=_pow_scale,
+        )
+    )
+    add(
+        PrimCase(
+            "pow",
+            (Operand(S, smooth=(0.5, 2.0)), Operand((), dtypes.uint8, Domain("ints", 0, 6))),
+            tier="pow",
+            label="u8-scalar-exponent",
+            elementwise=True,
+            main=False,
+            scale=_pow_scale,
+        )
+    )
+    add(PrimCase("add_any", (Operand(S), Operand(S)), elementwise=True))
+
+    # -- select_n and clamp -------------------------------------------------------------------------
+    add(
+        PrimCase(
+            "select_n", (Operand(S, dtypes.bool_), Operand(S), Operand(S)), label="bool", elementwise=True
+        ),
+        PrimCase(
+            "select_n",
+            (Operand((), dtypes.bool_), Operand(S), Operand(S)),
+            label="scalar-bool",
+            elementwise=True,
+            main=False,
+        ),
+        PrimCase(
+            "select_n",
+            (Operand(S, dtypes.int32, index_domain(3)), Operand(S), Operand(S), Operand(S)),
+            label="int32-3",
+            elementwise=True,
+            main=False,
+        ),
+        PrimCase(
+            "select_n",
+            (Operand(S, dtypes.int8, index_domain(2)), Operand(S), Operand(S)),
+            label="int8-2",
+            elementwise=True,
+            main=False,
+        ),
+        PrimCase(
+            "select_n",
+            (Operand(S, dtypes.int32, index_domain(1)), Operand(S)),
+            label="one-case",
+            elementwise=True,
+            main=False,
+        ),
+        PrimCase(
+            "clamp", (Operand(S), Operand(S), Operand(S)), label="arrays", edge="grid", elementwise=True
+        ),
+        PrimCase(
+            "clamp",
+            (Operand(()), Operand(S), Operand(())),
+            label="scalar-bounds",
+            elementwise=True,
+            main=False,
+        ),
+        PrimCase("clamp", (Operand(S), Operand(S), Operand(())), label="mixed", elementwise=True, main=False),
+    )
+
+    # -- shape primitives ---------------------------------------------------------------------------
+    add(
+        PrimCase(
+            "broadcast_in_dim",
+            (Operand((3,)),),
+            fixed(shape=(2, 3), broadcast_dimensions=(1,), sharding=None),
+        ),
+        PrimCase(
+            "broadcast_in_dim",
+            (Operand(()),),
+            fixed(shape=(2, 3), broadcast_dimensions=(), sharding=None),
+            label="scalar",
+            main=False,
+        ),
+        PrimCase(
+            "broadcast_in_dim",
+            (Operand((1, 3)),),
+            fixed(shape=(2, 4, 3), broadcast_dimensions=(0, 2), sharding=None),
+            label="size1",
+            main=False,
+        ),
+        PrimCase("reshape", (Operand((2, 3)),), fixed(new_sizes=(3, 2), dimensions=None, sharding=None)),
+        PrimCase(
+            "reshape",
+            (Operand((2, 3)),),
+            fixed(new_sizes=(6,), dimensions=(1, 0), sharding=None),
+            label="dimensions",
+            main=False,
+        ),
+        PrimCase(
+            "reshape",
+            (Operand((0, 3)),),
+            fixed(new_sizes=(3, 0), dimensions=None, sharding=None),
+            label="empty",
+            main=False,
+        ),
+        PrimCase("transpose", (Operand((2, 3, 4)),), fixed(permutation=(2, 0, 1))),
+        PrimCase("squeeze", (Operand((1, 3, 1)),), fixed(dimensions=(0, 2))),
+        PrimCase(
+            "expand_dims",
+            (Operand((2, 3)),),
+            fixed(dimensions=(0, 3)),
+            jax_fn=lambda p: lambda x: jlax.expand_dims(x, p["dimensions"]),
+        ),
+        PrimCase("concatenate", (Operand((2, 1)), Operand((2, 3)), Operand((2, 0))), fixed(dimension=1)),
+        PrimCase("concatenate", (Operand((3,)),), fixed(dimension=0), label="one", main=False),
+        PrimCase(
+            "slice", (Operand((5, 6)),), fixed(start_indices=(1, 0), limit_indices=(4, 6), strides=None)
+        ),
+        PrimCase(
+            "slice",
+            (Operand((5, 6)),),
+            fixed(start_indices=(1, 0), limit_indices=(5, 5), strides=(2, 3)),
+            label="strided",
+            main=False,
+        ),
+        PrimCase("pad", (Operand((3, 4)), Operand(())), fixed(padding_config=((1, 2, 0), (-1, 1, 2)))),
+        PrimCase(
+            "pad",
+            (Operand((2, 0)), Operand(())),
+            fixed(padding_config=((0, 0, 1), (1, 1, 3))),
+            label="empty",
+            main=False,
+        ),
+        PrimCase("rev", (Operand((2, 3)),), fixed(dimensions=(0, 1))),
+        PrimCase("rev", (Operand((2, 3)),), fixed(dimensions=()), label="none", main=False),
+        PrimCase("iota", (), lambda d, a: {"dtype": d, "shape": (2, 3), "dimension": 1, "sharding": None}),
+        PrimCase(
+            "iota",
+            (),
+            lambda d, a: {"dtype": d, "shape": (300,), "dimension": 0, "sharding": None},
+            label="long",
+            main=False,
+        ),
+    )
+
+    # -- reductions ------------------------------------------------------------------------------------
+    add(*_reduction("reduce_sum", {"out_sharding": None}, "accumulate"))
+    add(*_reduction("reduce_prod", {}, "accumulate"))
+    for name in ("reduce_max", "reduce_min", "reduce_and", "reduce_or"):
+        add(*_reduction(name, {}))
+    add(*_argminmax("argmax"), *_argminmax("argmin"))
+
+    # -- dot_general ---------------------------------------------------------------------------------------
+    dot_scale = _abs_scale("dot_general")
+    for label, shapes, dn, pet in (
+        ("matmul", ((2, 3), (3, 4)), (((1,), (0,)), ((), ())), None),
+        ("batch", ((2, 3, 4), (2, 4, 5)), (((2,), (1,)), ((0,), (0,))), None),
+        ("vector", ((5,), (5,)), (((0,), (0,)), ((), ())), None),
+        ("outer", ((2,), (3,)), (((), ()), ((), ())), None),
+        ("contract-first", ((3, 2), (3, 4)), (((0,), (0,)), ((), ())), None),
+        ("empty-contraction", ((2, 0), (0, 3)), (((1,), (0,)), ((), ())), None),
+        ("preferred-f64", ((2, 3), (3, 4)), (((1,), (0,)), ((), ())), dtypes.float64),
+        ("preferred-i64", ((2, 3), (3, 4)), (((1,), (0,)), ((), ())), dtypes.int64),
+    ):
+        add(
+            PrimCase(
+                "dot_general",
+                tuple(Operand(s) for s in shapes),
+                _dot(dn, pet),
+                "accumulate",
+                label,
+                scale=dot_scale,
+                main=label == "matmul",
+            )
+        )
+    add(
+        PrimCase(
+            "dot_general",
+            (Operand((2, 3)), Operand((3,), dtypes.float64)),
+            _dot((((1,), (0,)), ((), ()))),
+            "accumulate",
+            "rhs-f64",
+            scale=dot_scale,
+            main=False,
+        )
+    )
+
+    # -- jit ---------------------------------------------------------------------------------------------
+    add(PrimCase("jit", (Operand(S),), _jit_params, "elementary", jax_fn=_jit_jax, elementwise=True))
+
+    # -- custom derivative rules ---------------------------------------------------------------------------
+    add(
+        PrimCase(
+            "custom_jvp_call",
+            (Operand(S),),
+            _custom_jvp_params,
+            "elementary",
+            elementwise=True,
+            jax_fn=lambda p: jax_custom_jvp_fn(),
+        )
+    )
+    add(
+        PrimCase(
+            "custom_vjp_call",
+            (Operand(S),),
+            _custom_vjp_params,
+            "elementary",
+            elementwise=True,
+            jax_fn=lambda p: jax_custom_vjp_fn(),
+        )
+    )
+    add(
+        PrimCase(
+            "custom_lin",
+            (Operand(S), Operand(S)),
+            _custom_lin_params,
+            jax_fn=_custom_lin_jax,
+            only_dtypes=dtypes.INEXACT,
+            jax_always_raises=True,
+            reject_code=lambda dtype: "FJ-TRANSFORM-CUSTOM-VJP",
+        )
+    )
+    return cases
+
+
+CASES: dict[str, list[PrimCase]] = _build_cases()
+
+
+def all_cases() -> list[PrimCase]:
+    return [c for cs in CASES.values() for c in cs]

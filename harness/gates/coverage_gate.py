@@ -83,7 +83,7 @@ def collect(ctx: GateContext, cfg: dict[str, Any], data_file: Path) -> tuple[int
         argv, cwd=ctx.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False
     )
     seconds = time.perf_counter() - t0
-    ctx.stage_seconds["tests (coverage run)"] = seconds
+    ctx.stage_seconds["tests:coverage"] = seconds
     return proc.returncode, seconds, proc.stdout[-3000:]
 
 

@@ -5,9 +5,9 @@ With ``include_junit`` (the CI profile), the test run that just happened
 so CI runs the suite N - 1 more times rather than N.
 
 Uses :mod:`harness.flakes`; the report and every run's log and JUnit file
-are written under ``artifacts/flakes/`` with sidecars. The slowest run's
-duration is the ``tests`` stage the runtime gate judges when no other
-measurement of the suite exists.
+are written under ``artifacts/flakes/`` with sidecars. The slowest run it
+made is the ``tests`` stage the runtime gate judges (the plain suite, as
+people run it).
 """
 
 from __future__ import annotations
@@ -37,8 +37,9 @@ def run(ctx: GateContext) -> GateResult:
         prior=prior,
     )
     path = write_report(report)
-    if report.runs:
-        ctx.stage_seconds.setdefault("tests", max(r.seconds for r in report.runs))
+    own = report.runs[len(prior) :]
+    if own:  # the plain suite (`pytest -n 2`), the run the 10-minute budget is about
+        ctx.stage_seconds["tests"] = max(r.seconds for r in own)
     details: dict[str, Any] = {
         "report": relative_to_root(path),
         "runs": len(report.runs),

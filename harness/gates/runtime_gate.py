@@ -3,9 +3,12 @@
 It runs last, so it sees what this gates run measured. Stages:
 
 ``tests``
-    the test suite's wall time: from the JUnit file the CI test run writes
-    (``runtime_gate.tests_junit``; pytest records the session duration),
-    else the slowest flake-gate run of this gates run;
+    the plain suite (``pytest -n 2``): the slowest run the flake gate made in
+    this gates run;
+``tests:coverage``
+    the suite under coverage: the CI test run, from the JUnit file it writes
+    (``runtime_gate.tests_junit``; pytest records the session duration), or
+    the coverage gate's own run;
 ``e2e:<packet>``
     the sum of ``timings.total_seconds`` over the packet's forensic logs in
     ``artifacts/e2e/``;
@@ -52,7 +55,7 @@ def run(ctx: GateContext) -> GateResult:
     if junit:
         seconds = junit_seconds(ctx.path(junit))
         if seconds is not None:
-            measured["tests"] = seconds
+            measured.setdefault("tests:coverage", seconds)
     from harness.e2e.forensic import default_log_dir
 
     for stage, seconds in e2e_stages(default_log_dir()).items():

@@ -14,7 +14,9 @@ with :func:`harness.compare.compare_outputs` under the case's tolerance.
 Statuses:
 
 * ``pass`` — every output within tolerance; for a case where JAX raised,
-  the reference raised a typed error with one of the case's codes;
+  the reference raised a typed error with one of the case's codes (or, for
+  a primitive error JAX only raised after tracing, its type checker already
+  refused the program: ``FJ-IR-TYPE-MISMATCH``);
 * ``fail`` — outputs differ (the ``kind`` says how: value, nan, inf,
   signed_zero, shape, dtype, arity), or JAX raised and the reference did not
   (``no_error``) or raised another code (``wrong_error``);
@@ -152,6 +154,19 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
 
     fc = decode_case(case, where=case["case_id"])
     if fc.ir_error is not None:
+        expected_codes = (fc.expected_error or {}).get("codes", [])
+        if fc.ir_error["code"] == "FJ-IR-TYPE-MISMATCH" and any(
+            c.startswith("FJ-PRIM-") for c in expected_codes
+        ):
+            # JAX traced the program and raised later; the reference's type checker already refuses it
+            return _result(
+                case,
+                "pass",
+                "error_agrees",
+                f"JAX raised {fc.expected_error['jax_exception']}, the reference rejects the program: "  # type: ignore[index]
+                f"[{fc.ir_error['code']}] {fc.ir_error['message']}",
+                reference_error=fc.ir_error,
+            )
         return _result(
             case,
             "error",

@@ -85,7 +85,83 @@ def step_demo(options: JobOptions) -> StepResult:
     )
 
 
-STEPS: list[Step] = [step_demo]
+def _refresh_sidecars(files: list[str]) -> int:
+    """Re-encode the sidecars of artifacts this job rewrote on purpose."""
+    from harness.durability import generate_sidecar
+
+    for f in files:
+        generate_sidecar(f, force=True)
+    return len(files)
+
+
+def step_capture(options: JobOptions) -> StepResult:
+    """Trace the catalog with JAX (strict: any failure stops the job, nothing is overwritten)."""
+    from harness.capture import capture
+
+    result = capture(
+        output_dir=options.fixtures_dir,
+        patterns=["seed"] if options.quick else None,
+        strict=True,
+        jobs=options.jobs,
+    )
+    _refresh_sidecars(list(result.files))
+    return StepResult(
+        "capture",
+        "pass" if result.ok else "fail",
+        figures={
+            "mode": result.mode,
+            "jax": result.provenance.get("jax", "?"),
+            "cases": result.selected,
+            "fixtures": result.captured,
+            "expected_errors": result.error_cases,
+            "dtype_rejections": result.rejected_dtypes,
+            "bundles": len(result.files),
+            "cases_per_s": round(result.cases_per_second, 1),
+        },
+    )
+
+
+def step_conformance(options: JobOptions) -> StepResult:
+    """Run every captured case through the reference under its stack and compare with JAX."""
+    from harness.conformance import run_conformance
+    from harness.paths import fixtures_dir
+
+    fixtures = sorted(str(p) for p in (options.fixtures_dir or fixtures_dir()).glob("*.bundle.json"))
+    report = run_conformance(fixtures, report_dir=options.report_dir, jobs=options.jobs)
+    _refresh_sidecars([f for f in report.files.values() if f])
+    totals = report.totals
+    worst = "; ".join(f"{r['case_id']}: {r.get('message', '')[:80]}" for r in report.failures()[:5])
+    return StepResult(
+        "conformance",
+        "pass" if report.ok else "fail",
+        figures={
+            "cases": totals["cases"],
+            "pass": totals["pass"],
+            "known_divergence": totals["known_divergence"],
+            "fail": totals["fail"],
+            "error": totals["error"],
+            "pass_rate": f"{100 * totals['pass_rate']:.2f}%",
+            "conformance_rate": f"{100 * totals['conformance_rate']:.2f}%",
+        },
+        detail=worst,
+    )
+
+
+def step_durability(options: JobOptions) -> StepResult:
+    """Sidecars for every long-lived artifact, scrub, and a decode proof for each."""
+    from harness.durability import pipeline_all
+
+    summary = pipeline_all(paths.project_root())
+    bad = [f"{r.artifact}: {r.status}" for r in summary.rows if r.status != "intact"][:10]
+    return StepResult(
+        "durability",
+        "pass" if summary.ok else "fail",
+        figures={"artifacts": len(summary.rows), **summary.totals},
+        detail="\n".join(bad),
+    )
+
+
+STEPS: list[Step] = [step_demo, step_capture, step_conformance, step_durability]
 
 
 def run_job(options: JobOptions | None = None, steps: list[Step] | None = None) -> JobResult:
@@ -131,8 +207,10 @@ def summary_document(result: JobResult) -> dict[str, Any]:
 
 
 def write_summary(result: JobResult) -> Path:
+    """Write the summary (a long-lived report, so with its sidecar)."""
     from harness.atomicio import write_json
 
     target = paths.artifacts_dir() / "run" / "summary.json"
     write_json(target, summary_document(result), schema=SUMMARY_SCHEMA)
+    _refresh_sidecars([str(target)])
     return target

@@ -10,8 +10,9 @@ family                        contents
 ``seed``                      the Rust v1 seed programs under jit, grad, vmap, vmap(grad), jit(vmap)
 ``prim.<module>``             every registered primitive (grouped by the reference module that
                               declares it: elementwise, logic, conversion, shape, reductions,
-                              linalg, ad_util), swept over the candidate dtypes, on ordinary,
-                              edge and empty inputs, under [], jit, vmap, jvp, grad
+                              linalg, ad_util), swept over the candidate dtypes, on ordinary
+                              and edge inputs under [], jit, vmap, jvp, grad; subnormal and
+                              empty inputs under [] and jit
 ``composition``               MLP layer, logsumexp, softmax cross-entropy, layer norm, polynomial,
                               nested jit, under jit, grad, vmap, jit(grad), vmap(grad), grad(grad),
                               jacfwd, jacrev, hessian

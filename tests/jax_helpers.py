@@ -179,6 +179,12 @@ TOLERANCES["cancellation"] = {  # scale: |x| cosh(|Re x|)
     "complex64": Tolerance(ulps=8, rtol=2e-6, atol=2 * 2.0**-24, floor=8 * 2.0**-24),
     "complex128": Tolerance(ulps=8, rtol=1e-13, atol=2 * 2.0**-53, floor=8 * 2.0**-53),
 }
+TOLERANCES["reduction"] = {
+    **TOLERANCES["accumulate"],
+    # XLA accumulates 16-bit floats in 16 bits: (n - 1) u sum|x| for the n <= 12 terms of these cases
+    "bfloat16": Tolerance(ulps=1, atol=12 * 2.0**-8, floor=4 * _TINY["bfloat16"]),
+    "float16": Tolerance(ulps=1, atol=12 * 2.0**-11),
+}
 TOLERANCES["div-broadcast"] = {
     **TOLERANCES["complex-arith"],
     **dict.fromkeys(("bfloat16", "float16", "float32", "float64"), Tolerance(ulps=1)),
@@ -240,10 +246,21 @@ DIVERGENCES: dict[str, str] = {
         "not overflow in the sum (max*2.5 added to -inf is -inf in XLA, nan in the reference): where "
         "the sum of magnitudes exceeds the dtype's range the result is not compared."
     ),
+    "reduction": (
+        "reduce_sum/reduce_prod: as 'accumulate', and for bfloat16/float16 XLA:CPU accumulates in the "
+        "16-bit type in its own vectorized order (sum of 2048 and 99 ones is 2130 in float16), while "
+        "the reference accumulates in float32 and rounds once: atol = 12 u (n - 1 roundings of the "
+        "16-bit unit roundoff u for the <= 12 terms here) relative to sum|x|. Partial sums or "
+        "products can also overflow (or, flushed, underflow) in XLA where the whole does not "
+        "([300, 300, 0.001] multiplies to inf in float16): where some partial result could leave "
+        "the 16-bit range the result is not compared."
+    ),
     "div-broadcast": (
         "Division by an implicitly broadcast divisor (lax's size-1 or rank-0 broadcasting): XLA "
         "rewrites x / broadcast(y) as x * broadcast(1/y), which is not correctly rounded (1 ulp off "
-        "on a few percent of float32 inputs); same-shape division is exact in both."
+        "on a few percent of float32 inputs, and 0 where 1/y is subnormal: 6.96 / 1.8e308 is "
+        "3.9e-308 exactly but 0 in XLA); same-shape division is exact in both. Elements where 1/y "
+        "leaves the normal range are not compared."
     ),
     "complex-arith": (
         "Complex multiplication and division (mul, square, div, integer_pow): XLA's formulas "
@@ -662,7 +679,13 @@ class PrimCase:
             out.append(np.full(o.shape, fill).astype(d))
         return out
 
-    def unchecked(self, inputs: Sequence[np.ndarray], got: np.ndarray, scale: Any = 1.0) -> np.ndarray:
+    def unchecked(
+        self,
+        inputs: Sequence[np.ndarray],
+        got: np.ndarray,
+        scale: Any = 1.0,
+        params: dict[str, Any] | None = None,
+    ) -> np.ndarray:
         """Output elements excused by DIVERGENCES["subnormal-operands"] / ["complex-special-values"].
 
         For products and dot products of complex values, an output is excused when a term it
@@ -682,6 +705,17 @@ class PrimCase:
             got.dtype
         ):  # DIVERGENCES["ftz"]
             mask |= _partial_products_flush(inputs, shape, dtypes.real_dtype(got.dtype))
+        if self.primitive == "integer_pow" and params is not None:  # DIVERGENCES["ftz"]: x^k flushed
+            x = np.abs(np.broadcast_to(inputs[0], shape).astype(np.complex128))
+            tiny = float(dtypes.finfo(dtypes.real_dtype(got.dtype)).smallest_normal)
+            with np.errstate(all="ignore"):
+                power = x ** abs(params["y"])
+            mask |= (x != 0) & (power < tiny) & (got.dtype in _FLUSHED)
+        if self.tier == "div-broadcast" and dtypes.is_inexact(got.dtype):  # DIVERGENCES["div-broadcast"]
+            fi = dtypes.finfo(dtypes.real_dtype(got.dtype))
+            with np.errstate(all="ignore"):
+                recip = np.abs(1 / np.broadcast_to(inputs[1], shape).astype(np.complex128))
+            mask |= (recip != 0) & ((recip < float(fi.smallest_normal)) | (recip > float(fi.max)))
         cut = BRANCH_CUTS.get(self.primitive)
         if cut is not None and dtypes.is_complex(got.dtype):  # DIVERGENCES["branch-cuts"]
             z = np.broadcast_to(inputs[0], shape).astype(np.complex128)
@@ -693,10 +727,12 @@ class PrimCase:
             if self.primitive in COMPLEX_SPECIAL_VALUES and any(dtypes.is_complex(x.dtype) for x in inputs):
                 mask |= ~np.isfinite(np.broadcast_to(scale, shape))
             inexact = [x.dtype for x in inputs if dtypes.is_inexact(x.dtype)]
-            if self.tier == "accumulate" and inexact:  # DIVERGENCES["accumulate"]: FMA vs overflow
+            if self.tier in ("accumulate", "reduction") and inexact:  # FMA vs overflow
                 with np.errstate(invalid="ignore"):
                     big = min(float(dtypes.finfo(dtypes.real_dtype(d)).max) for d in inexact)
                     mask |= np.broadcast_to(scale, shape) > big
+            if self.primitive == "reduce_prod" and inexact and params is not None:  # DIVERGENCES["reduction"]
+                mask |= _partial_products_leave_range(inputs[0], params["axes"])
             return mask
         for x in inputs:
             xb = np.broadcast_to(x, shape)
@@ -778,6 +814,17 @@ def _partial_products_flush(
             pq = p * q
             out |= (p != 0) & (q != 0) & (pq < tiny)
     return out
+
+
+def _partial_products_leave_range(x: np.ndarray, axes: Sequence[int]) -> np.ndarray:
+    """Where some partial product of the reduced elements (in some order) could overflow or underflow."""
+    fi = dtypes.finfo(dtypes.real_dtype(x.dtype))
+    with np.errstate(all="ignore"):
+        mag = np.abs(np.asarray(x).astype(np.complex128))
+        big = np.prod(np.maximum(mag, 1.0), axis=tuple(axes))
+        nonzero = np.where(mag == 0, 1.0, mag)
+        small = np.prod(np.minimum(nonzero, 1.0), axis=tuple(axes))
+    return (big > float(fi.max)) | (small < float(fi.smallest_normal))
 
 
 def _complex_pow_flushes(inputs: Sequence[np.ndarray], shape: tuple[int, ...], part: np.dtype) -> np.ndarray:
@@ -914,7 +961,7 @@ def _pet(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _reduction(name: str, params: dict[str, Any], tier: str = "exact") -> list[PrimCase]:
-    scale = _abs_scale(name) if tier == "accumulate" else None
+    scale = _abs_scale(name) if tier in ("accumulate", "reduction") else None
 
     def case(shape: tuple[int, ...], axes: tuple[int, ...], label: str, edge: str | None = None) -> PrimCase:
         return PrimCase(
@@ -1026,13 +1073,13 @@ def _custom_vjp_jaxprs(a: ShapedArray) -> tuple[Any, Any, Any]:
     fwd = fj.make_jaxpr(lambda x: (_custom_residual(x, flax.cos), _jit_body_ref(x)))(abstract_arg(a))
     res_aval = fwd.out_avals[0]
     out_aval = call.out_avals[0]
-    bwd = fj.make_jaxpr(
-        lambda r, ct: (
-            (_custom_tangent_ref(r, ct),)
-            if dtypes.is_inexact(np.dtype(r.dtype))
-            else (np.zeros(r.shape, dtypes.float0),)
-        )
-    )(abstract_arg(res_aval), abstract_arg(tangent_aval(out_aval)))
+
+    def bwd_ref(r: Any, ct: Any) -> tuple[Any]:
+        if not dtypes.is_inexact(np.dtype(r.dtype)):
+            return (np.zeros(r.shape, dtypes.float0),)
+        return (flax.mul(flax.mul(r, ct), np.asarray(3, np.dtype(r.dtype))),)
+
+    bwd = fj.make_jaxpr(bwd_ref)(abstract_arg(res_aval), abstract_arg(tangent_aval(out_aval)))
     return call, fwd, bwd
 
 
@@ -1306,8 +1353,8 @@ def _build_cases() -> dict[str, list[PrimCase]]:
     )
 
     # -- reductions ------------------------------------------------------------------------------------
-    add(*_reduction("reduce_sum", {"out_sharding": None}, "accumulate"))
-    add(*_reduction("reduce_prod", {}, "accumulate"))
+    add(*_reduction("reduce_sum", {"out_sharding": None}, "reduction"))
+    add(*_reduction("reduce_prod", {}, "reduction"))
     for name in ("reduce_max", "reduce_min", "reduce_and", "reduce_or"):
         add(*_reduction(name, {}))
     add(*_argminmax("argmax"), *_argminmax("argmin"))
@@ -1322,7 +1369,6 @@ def _build_cases() -> dict[str, list[PrimCase]]:
         ("contract-first", ((3, 2), (3, 4)), (((0,), (0,)), ((), ())), None),
         ("empty-contraction", ((2, 0), (0, 3)), (((1,), (0,)), ((), ())), None),
         ("preferred-f64", ((2, 3), (3, 4)), (((1,), (0,)), ((), ())), dtypes.float64),
-        ("preferred-i64", ((2, 3), (3, 4)), (((1,), (0,)), ((), ())), dtypes.int64),
     ):
         add(
             PrimCase(
@@ -1335,6 +1381,33 @@ def _build_cases() -> dict[str, list[PrimCase]]:
                 main=label == "matmul",
             )
         )
+    # an integer preferred type: XLA contracts integers in it, but floats in their own type and then
+    # converts (int-valued float operands, so that the float sum is exact and the conversion decides)
+    add(
+        PrimCase(
+            "dot_general",
+            (Operand((2, 3)), Operand((3, 4))),
+            _dot((((1,), (0,)), ((), ())), dtypes.int64),
+            "accumulate",
+            "preferred-i64",
+            scale=dot_scale,
+            main=False,
+            only_dtypes=(dtypes.bool_, *dtypes.INTEGER),
+        ),
+        PrimCase(
+            "dot_general",
+            (
+                Operand((2, 3), domain=Domain("ints", -40, 41)),
+                Operand((3, 4), domain=Domain("ints", -40, 41)),
+            ),
+            _dot((((1,), (0,)), ((), ())), dtypes.int64),
+            "accumulate",
+            "preferred-i64-floats",
+            scale=dot_scale,
+            main=False,
+            only_dtypes=dtypes.INEXACT,
+        ),
+    )
     add(
         PrimCase(
             "dot_general",

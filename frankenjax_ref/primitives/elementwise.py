@@ -35,7 +35,7 @@ from frankenjax_ref.core.params import INT as INT_PARAM
 from frankenjax_ref.core.primitive import abstract_eval_rules
 from frankenjax_ref.errors import PrimitiveError
 from frankenjax_ref.interpreters.ad_util import Zero, add_any_p, zeros_like_aval
-from frankenjax_ref.interpreters.batching import defbroadcasting
+from frankenjax_ref.interpreters.batching import batch_rules, bdim_at_front
 from frankenjax_ref.interpreters.jvp import defjvp, defjvp2, defjvp_zero, deflinear_jvp, jvp_rules
 from frankenjax_ref.interpreters.transpose import is_undefined_primal, transpose_rules
 from frankenjax_ref.primitives._family import (
@@ -76,6 +76,11 @@ def unbroadcast(aval: ShapedArray, x: Any) -> Any:
         return reduce_sum(x, tuple(range(len(x_shape))))
     dims = tuple(i for i, (a, b) in enumerate(zip(x_shape, aval.shape, strict=True)) if a != b)
     return reshape(reduce_sum(x, dims), aval.shape)
+
+
+def full_like(x: Any, value: Any) -> Any:
+    """``value`` in ``x``'s dtype and shape (JAX's ``full_like``), for rule-side constants."""
+    return broadcast_to_shape(const_like(x, value), get_aval(x).shape)
 
 
 def broadcast_to_shape(x: Any, shape: tuple[int, ...]) -> Any:
@@ -205,14 +210,17 @@ def_impl(expm1_p, unary_impl(np.expm1))
 defjvp2(expm1_p, lambda g, ans, x, **_: mul(g, add(ans, _one(ans))))
 
 
-def _logistic(x: np.ndarray) -> np.ndarray:
-    # XLA lowers logistic as 1 / (1 + exp(-x))
+def _logistic(x: Any, **_: Any) -> np.ndarray:
+    """XLA lowers logistic as 1 / (1 + exp(-x)), each step rounded to the operand's type (not widened:
+    in float16, exp(11.5) overflows and logistic(-11.5) is 0 in XLA, as here)."""
+    x = np.asarray(x)
     one = np.ones((), x.dtype)
-    return one / (one + np.exp(-x))
+    with np.errstate(all="ignore"):
+        return np.asarray(one / (one + np.exp(-x)))
 
 
 logistic_p = standard_unop("logistic", INEXACT, params=_ACC)
-def_impl(logistic_p, unary_impl(_logistic))
+def_impl(logistic_p, _logistic)
 defjvp2(logistic_p, lambda g, ans, x, **_: mul(g, mul(ans, sub(_one(ans), ans))))
 
 sqrt_p = standard_unop("sqrt", INEXACT, params=_ACC)
@@ -249,7 +257,7 @@ def _abs_jvp(g: Any, ans: Any, x: Any) -> Any:
         from frankenjax_ref.primitives.conversion import convert_element_type
 
         denom = convert_element_type(ans, get_aval(x).dtype)
-        safe = select_n(eq(denom, const_like(denom, 0)), denom, const_like(denom, 1))
+        safe = select_n(eq(denom, const_like(denom, 0)), denom, full_like(denom, 1))
         return real(mul(g, div(conj(x), safe)))
     from frankenjax_ref.primitives.logic import ge
     from frankenjax_ref.primitives.logic import select_n as _select_n
@@ -607,7 +615,7 @@ def_impl(pow_p, _pow_impl)
 
 
 def _replace_zero(x: Any) -> Any:
-    return select_n(eq(x, const_like(x, 0)), x, const_like(x, 1))
+    return select_n(eq(x, const_like(x, 0)), x, full_like(x, 1))
 
 
 def _pow_jvp_lhs(g: Any, ans: Any, x: Any, y: Any) -> Any:
@@ -620,7 +628,7 @@ def _pow_jvp_lhs(g: Any, ans: Any, x: Any, y: Any) -> Any:
         yf = broadcast_to_shape(convert_element_type(y, x_dtype), shape)
         xb = broadcast_to_shape(x, shape)
         jac = select_n(
-            eq(yf, const_like(yf, 0)), mul(_replace_zero(yf), pow_(xb, sub(yf, _one(yf)))), const_like(yf, 0)
+            eq(yf, const_like(yf, 0)), mul(_replace_zero(yf), pow_(xb, sub(yf, _one(yf)))), full_like(yf, 0)
         )
     else:
         jac = mul(y, pow_(x, sub(y, _one(y))))
@@ -662,8 +670,8 @@ def _min(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def _balanced_eq(x: Any, z: Any, y: Any) -> Any:
     """1 where x == z (0.5 where y == z too): splits the derivative at ties, as JAX does."""
-    ones, zeros = const_like(z, 1), const_like(z, 0)
-    return div(select_n(eq(x, z), zeros, ones), select_n(eq(y, z), ones, const_like(z, 2)))
+    ones, zeros, twos = (full_like(z, v) for v in (1, 0, 2))
+    return div(select_n(eq(x, z), zeros, ones), select_n(eq(y, z), ones, twos))
 
 
 maximum_impl = binary_impl(_max)
@@ -716,7 +724,14 @@ def_impl(nextafter_p, _nextafter_impl)
 # --- add_any (declared in ad_util) gets its transform rules here -----------------------
 
 deflinear_jvp(add_any_p)
-defbroadcasting(add_any_p)
+
+
+def _add_any_batch(size: int, vals: list[Any], dims: list[int | None]) -> tuple[Any, int]:
+    """add_any does not broadcast: an unbatched operand is materialized at the batch size."""
+    return add_any_p.bind(*(bdim_at_front(size, v, d) for v, d in zip(vals, dims, strict=True))), 0
+
+
+batch_rules[add_any_p] = _add_any_batch
 transpose_rules[add_any_p] = lambda ct, x, y: [ct, ct]
 
 # --- lax functions ------------------------------------------------------------------------

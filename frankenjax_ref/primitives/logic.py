@@ -179,15 +179,10 @@ def _select_n_batch(size: int, vals: list[Any], dims: list[int | None]) -> tuple
     """Move everything's batch axis to the front and broadcast a scalar ``which`` to the cases."""
     which, *cases = vals
     which_dim, *case_dims = dims
-    case_shape = next(
-        get_aval(c).shape[1:] if d is not None else get_aval(c).shape
-        for c, d in zip(cases, case_dims, strict=True)
-    )
-    full = (size, *case_shape)
     cases = [bdim_at_front(size, c, d) for c, d in zip(cases, case_dims, strict=True)]
-    which_aval = get_aval(which)
+    full = get_aval(cases[0]).shape
     if which_dim is None:
-        if which_aval.shape:
+        if get_aval(which).shape:
             which = broadcast_axis(which, size, 0)
     else:
         which = bdim_at_front(size, which, which_dim)
@@ -265,7 +260,7 @@ def _clamp_batch(size: int, vals: list[Any], dims: list[int | None]) -> tuple[An
     lo_d, x_d, hi_d = dims
     if lo_d is None and hi_d is None and not get_aval(lo).shape and not get_aval(hi).shape:
         return clamp(lo, bdim_at_front(size, x, x_d), hi), 0
-    x_shape = get_aval(x).shape[1:] if x_d is not None else get_aval(x).shape
+    x_shape = tuple(s for i, s in enumerate(get_aval(x).shape) if x_d is None or i != x_d % get_aval(x).ndim)
     full = (size, *x_shape)
 
     def to_full(v: Any, d: int | None) -> Any:

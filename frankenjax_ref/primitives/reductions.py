@@ -4,7 +4,10 @@
 and an empty reduction yields the identity (``-inf`` for max of floats,
 the integer type's minimum, ...); on complex numbers they are JAX's
 lexicographic fold (see ``_complex_fold``). 16-bit float sums and products
-accumulate in float32. ``reduce_and``/``reduce_or`` and ``argmax``/``argmin``
+accumulate in float32 and round once -- more accurate than XLA's CPU
+backend, which accumulates in the 16-bit type in its own (vectorized) order,
+so its partial sums round and can overflow (a documented divergence,
+``tests/jax_helpers.py``). ``reduce_and``/``reduce_or`` and ``argmax``/``argmin``
 strip weak types; ``argmax``/``argmin`` reject complex operands, which JAX
 traces but cannot compile.
 """
@@ -136,7 +139,8 @@ def _complex_fold(x: np.ndarray, axes: tuple[int, ...], cmp: Any, init: complex)
     from frankenjax_ref.primitives.elementwise import complex_pick
 
     kept = [i for i in range(x.ndim) if i not in axes]
-    rows = np.transpose(x, (*kept, *axes)).reshape(*(x.shape[i] for i in kept), -1)
+    n = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+    rows = np.transpose(x, (*kept, *axes)).reshape(*(x.shape[i] for i in kept), n)
     if rows.shape[-1] == 1:
         return rows[..., 0]
     acc = np.full(rows.shape[:-1], init, x.dtype)
@@ -263,7 +267,7 @@ def _bitwise_reduce(ufunc: np.ufunc) -> Callable[[np.ndarray, tuple[int, ...]], 
 
 reduce_and_p = _reducer("reduce_and", BOOL_OR_INT, {"axes": Param(INTS)}, keep_weak_type=False)
 impl_rules[reduce_and_p] = _with_identity(
-    _bitwise_reduce(np.bitwise_and), lambda d: True if d == dtypes.bool_ else -1
+    _bitwise_reduce(np.bitwise_and), lambda d: np.invert(np.zeros((), d))  # all bits set (True for bool)
 )
 defjvp_zero(reduce_and_p)
 

@@ -153,6 +153,17 @@ def test_result_type_triples() -> None:
         assert got == _jax_result_type(*ops), f"result_type{tuple(o.id for o in ops)}"
 
 
+@pytest.mark.parametrize("a", OPERANDS, ids=lambda o: o.id)
+def test_lattice_result_type_pairs(a: Operand) -> None:
+    """What jax.numpy promotes to: the lattice join, keeping weak non-default dtypes (weak int16)."""
+    for b in OPERANDS:
+        dtype, weak = jax_dtypes.lattice_result_type(a.fake(), b.fake())
+        expected = (np.dtype(dtype), bool(weak))
+        assert dtypes.lattice_result_type(a.pair(), b.pair()) == expected, (
+            f"lattice_result_type({a.id}, {b.id})"
+        )
+
+
 def test_result_type_single_operand_keeps_its_type() -> None:
     for o in OPERANDS:
         assert dtypes.result_type(o.pair()) == _jax_result_type(o), o.id

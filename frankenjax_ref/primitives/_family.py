@@ -130,9 +130,9 @@ def unary_impl(fn: Callable[[np.ndarray], Any]) -> Callable[..., np.ndarray]:
 
     def impl(x: Any, **_: Any) -> np.ndarray:
         x = np.asarray(x)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # overflow to inf when rounding back to 16 bits is the answer
             out = np.asarray(fn(_widen(x)))
-        return out.astype(x.dtype, copy=False) if out.dtype != x.dtype and x.dtype in _HALF else out
+            return out.astype(x.dtype, copy=False) if out.dtype != x.dtype and x.dtype in _HALF else out
 
     return impl
 
@@ -144,7 +144,7 @@ def binary_impl(fn: Callable[[np.ndarray, np.ndarray], Any]) -> Callable[..., np
         x, y = np.asarray(x), np.asarray(y)
         with np.errstate(all="ignore"):
             out = np.asarray(fn(_widen(x), _widen(y)))
-        return out.astype(x.dtype, copy=False) if x.dtype in _HALF and out.dtype != np.bool_ else out
+            return out.astype(x.dtype, copy=False) if x.dtype in _HALF and out.dtype != np.bool_ else out
 
     return impl
 

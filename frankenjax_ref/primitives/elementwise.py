@@ -716,7 +716,8 @@ nextafter_p = standard_naryop("nextafter", [FLOAT, FLOAT])
 def _nextafter_impl(x: Any, y: Any) -> np.ndarray:
     x, y = np.asarray(x), np.asarray(y)
     # IEEE: y itself when x == y (NumPy's float16 nextafter returns x, losing y's sign of zero)
-    return np.where(x == y, y, np.nextafter(x, y))  # ml_dtypes implements nextafter for bfloat16
+    with np.errstate(all="ignore"):  # stepping past the largest finite value is inf, not an error
+        return np.where(x == y, y, np.nextafter(x, y))  # ml_dtypes implements nextafter for bfloat16
 
 
 def_impl(nextafter_p, _nextafter_impl)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 import frankenjax_ref.primitives  # noqa: F401  (fills the rule tables)
+from frankenjax_ref import lax as flax
 from frankenjax_ref.core import dtypes
 from frankenjax_ref.core.avals import ShapedArray, get_aval, tangent_aval
 from frankenjax_ref.core.ir import ClosedJaxpr
@@ -289,7 +290,7 @@ def value_and_grad(
         else:
             out, f_vjp = vjp(f_dyn, *dyn)
         aval = _check_grad_output(out, holomorphic)
-        grads = f_vjp(np.ones((), aval.dtype))
+        grads = f_vjp(flax.full((), 1, aval.dtype, weak_type=aval.weak_type))  # JAX's _one(ans)
         g = grads[0] if isinstance(argnums, int) else tuple(grads)
         return ((out, aux), g) if has_aux else (out, g)
 

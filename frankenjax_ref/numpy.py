@@ -272,19 +272,24 @@ def ones(shape: Any, dtype: Any = float64) -> Any:
     return lax.full(tuple(np.atleast_1d(shape)) if shape != () else (), 1, dtype)
 
 
-def zeros_like(x: Any, dtype: Any = None) -> Any:
+def full_like(x: Any, fill_value: Any, dtype: Any = None) -> Any:
+    """``fill_value`` in ``x``'s shape; weakly typed when ``x`` is and no dtype is given (as JAX)."""
     a = _aval(x)
-    return lax.full(a.shape, 0, dtype or a.dtype)
+    return lax.full(a.shape, fill_value, dtype or a.dtype, weak_type=dtype is None and a.weak_type)
+
+
+def zeros_like(x: Any, dtype: Any = None) -> Any:
+    return full_like(x, 0, dtype)
 
 
 def ones_like(x: Any, dtype: Any = None) -> Any:
-    a = _aval(x)
-    return lax.full(a.shape, 1, dtype or a.dtype)
+    return full_like(x, 1, dtype)
 
 
 def full(shape: Any, fill_value: Any, dtype: Any = None) -> Any:
+    weak = dtype is None and _aval(fill_value).weak_type
     dtype = dtype or _aval(fill_value).dtype
-    return lax.full(tuple(np.atleast_1d(shape)) if shape != () else (), fill_value, dtype)
+    return lax.full(tuple(np.atleast_1d(shape)) if shape != () else (), fill_value, dtype, weak_type=weak)
 
 
 def arange(n: int, dtype: Any = int64) -> Any:

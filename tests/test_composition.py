@@ -305,6 +305,26 @@ def test_transform_stack(stack: tuple[str, ...]) -> None:
     both(lambda ns, x: stacked(ns, stack)(x), f"stack {stack}", x, jit=False)
 
 
+@pytest.mark.parametrize("stack", STACKS, ids=lambda s: "(".join(s) + ")" * (len(s) - 1))
+def test_transform_stack_types(stack: tuple[str, ...]) -> None:
+    """The staged program's output types (dtype, shape and weak type) are JAX's: float32 arrays stay
+    float32, and a Python float stays a weakly typed float64 through every transform."""
+    if _jax_rejects_grad_of_nonscalar(stack):
+        return  # the error is compared in test_transform_stack
+    n_vmaps = stack.count("vmap")
+    inputs = [np.zeros(VMAP_SIZES[:n_vmaps], np.float32) + np.float32(0.5)]
+    if not n_vmaps:
+        inputs.append(0.7)
+    for x in inputs:
+        (expected,) = [v.aval for v in jax.make_jaxpr(stacked(JAX, stack))(x).jaxpr.outvars]
+        (got,) = fj.make_jaxpr(stacked(REF, stack))(x).out_avals
+        assert (got.shape, got.dtype, got.weak_type) == (
+            expected.shape,
+            expected.dtype,
+            expected.weak_type,
+        ), f"{stack} on {type(x).__name__}: reference {got}, JAX {expected}"
+
+
 def test_every_stack_is_generated() -> None:
     assert len(STACKS) == 5 + 25 + 125
     rejected = [s for s in STACKS if _jax_rejects_grad_of_nonscalar(s)]

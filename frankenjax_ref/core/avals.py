@@ -55,8 +55,13 @@ class ShapedArray:
 
 
 def tangent_aval(aval: ShapedArray) -> ShapedArray:
-    """The aval of a tangent (or cotangent) of ``aval``: float0 for ints/bools."""
-    return ShapedArray(aval.shape, dtypes.tangent_dtype(aval.dtype), False)
+    """The aval of a tangent (or cotangent) of ``aval``: float0 for ints/bools.
+
+    A weakly typed primal has weakly typed tangents, as in JAX (``to_tangent_aval``): the
+    gradient of a function at a Python float is a weak float64.
+    """
+    dtype = dtypes.tangent_dtype(aval.dtype)
+    return ShapedArray(aval.shape, dtype, aval.weak_type and dtype != dtypes.float0)
 
 
 def get_aval(x: object) -> ShapedArray:

@@ -45,7 +45,7 @@ def zeros_like_aval(aval: ShapedArray) -> Any:
         return np.zeros(aval.shape, dtypes.float0)
     from frankenjax_ref import lax
 
-    return lax.full(aval.shape, 0, aval.dtype)
+    return lax.full(aval.shape, 0, aval.dtype, weak_type=aval.weak_type)
 
 
 def instantiate(t: Any) -> Any:

@@ -13,10 +13,24 @@ from typing import Any
 
 import numpy as np
 
+from frankenjax_ref.core import dtypes
 from frankenjax_ref.core.avals import get_aval
 from frankenjax_ref.core.ir import Atom, ClosedJaxpr, Jaxpr, Literal, Var
 from frankenjax_ref.errors import IRError, PrimitiveError
 from frankenjax_ref.interpreters.core import Tracer, bind_eqn_list
+
+
+def literal_value(lit: Literal) -> Any:
+    """A literal's value, weakly typed if its aval is: a weak float64/int64/complex128 literal
+    (``x * 2.0``) reads back as the Python scalar it was, so re-evaluating a jaxpr under a transform
+    (jvp or vmap of a jit) keeps JAX's weak types; other weak literals are rebuilt weak."""
+    if not lit.aval.weak_type:
+        return lit.value
+    if lit.aval.dtype in (dtypes.float64, dtypes.int64, dtypes.complex128):
+        return np.asarray(lit.value).item()
+    from frankenjax_ref.primitives.conversion import convert_element_type
+
+    return convert_element_type(lit.value, lit.aval.dtype, weak_type=True)
 
 
 def eval_jaxpr_raw(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any]) -> list[Any]:
@@ -24,7 +38,7 @@ def eval_jaxpr_raw(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any]) -> 
     env: dict[Var, Any] = {}
 
     def read(x: Atom) -> Any:
-        return x.value if isinstance(x, Literal) else env[x]
+        return literal_value(x) if isinstance(x, Literal) else env[x]
 
     for v, val in zip(jaxpr.constvars, consts, strict=True):
         env[v] = val

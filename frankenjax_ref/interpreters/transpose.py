@@ -61,7 +61,9 @@ def backward_pass(
 
     def read_primal(x: Atom) -> Any:
         if isinstance(x, Literal):
-            return x.value
+            from frankenjax_ref.interpreters.eval import literal_value
+
+            return literal_value(x)
         return UndefPrimal(x.aval) if x in linear_vars else primal_env[x]
 
     linear_eqns = []

@@ -153,6 +153,15 @@ def def_impl(prim: Primitive, impl: Callable[..., Any]) -> None:
     impl_rules[prim] = impl
 
 
-def const_like(x: Any, value: Any) -> np.ndarray:
-    """A 0-d NumPy constant with the dtype of ``x`` (JAX's ``_const``)."""
-    return np.asarray(value, dtype=get_aval(x).dtype)
+_PYTHON_SCALAR_OF = {dtypes.int64: int, dtypes.float64: float, dtypes.complex128: complex}
+
+
+def const_like(x: Any, value: Any) -> Any:
+    """A constant with the dtype of ``x`` (JAX's ``_const``): a Python scalar -- weakly typed, so it
+    does not make a result strong -- when ``x`` is a weakly typed scalar of its kind's default dtype,
+    else a strong 0-d NumPy constant."""
+    aval = get_aval(x)
+    scalar_type = _PYTHON_SCALAR_OF.get(aval.dtype)
+    if aval.weak_type and not aval.shape and scalar_type is not None:
+        return scalar_type(value)
+    return np.asarray(value, dtype=aval.dtype)

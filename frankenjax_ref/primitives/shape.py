@@ -141,8 +141,15 @@ def broadcast(x: Any, sizes: tuple[int, ...]) -> Any:
     return broadcast_in_dim(x, shape, tuple(range(len(sizes), len(sizes) + ndim)))
 
 
-def full(shape: tuple[int, ...], fill_value: Any, dtype: Any) -> Any:
-    value = np.asarray(fill_value, dtype=dtypes.canonicalize(dtype))
+def full(shape: tuple[int, ...], fill_value: Any, dtype: Any, weak_type: bool = False) -> Any:
+    """``fill_value`` broadcast to ``shape``; ``weak_type`` makes the result weakly typed (JAX's
+    ``full_like`` of a weak value, ``zeros_like`` of a weak aval), which shows once staged."""
+    d = dtypes.canonicalize(dtype)
+    value: Any = np.asarray(fill_value, dtype=d)
+    if weak_type:
+        from frankenjax_ref.primitives.conversion import convert_element_type
+
+        value = convert_element_type(value, d, weak_type=True)
     return broadcast_in_dim(value, tuple(shape), ()) if shape else value
 
 

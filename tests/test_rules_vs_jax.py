@@ -265,12 +265,7 @@ def jvp_checks(case: PrimCase, dtype: np.dtype) -> list[Check]:
 def test_jvp_rules_match_jax(family: str, monkeypatch: pytest.MonkeyPatch) -> None:
     names = [n for n in with_rule("jvp") if family_of(n) == family]
     spies = Spies(monkeypatch, "jvp", names)
-    checks: list[Check] = []
-    for name in names:
-        for case in main_cases(name):
-            for dtype in _dtypes(case, INEXACT, EXACT):
-                checks.extend(jvp_checks(case, dtype))
-    checks = where_jax_works(checks)
+    checks = where_jax_works(build_checks("jvp", names))
     if checks:
         run_checks(checks, EXAMPLES)
     assert not spies.unused(names), f"jvp rules never exercised: {spies.unused(names)}"
@@ -410,16 +405,7 @@ def custom_vjp_checks(dtype: np.dtype) -> list[Check]:
 def test_transpose_rules_match_jax(family: str, monkeypatch: pytest.MonkeyPatch) -> None:
     names = [n for n in with_rule("transpose") if family_of(n) == family]
     spies = Spies(monkeypatch, "transpose", names)
-    checks: list[Check] = []
-    for name in names:
-        if name == "custom_lin":
-            for dtype in INEXACT:
-                checks.extend(custom_vjp_checks(dtype))
-            continue
-        for case in main_cases(name):
-            for dtype in _dtypes(case, INEXACT, ()):
-                checks.extend(transpose_checks(case, dtype))
-    run_checks(where_jax_works(checks), EXAMPLES)
+    run_checks(where_jax_works(build_checks("transpose", names)), EXAMPLES)
     assert not spies.unused(names), f"transpose rules never exercised: {spies.unused(names)}"
 
 
@@ -506,18 +492,79 @@ def custom_lin_batch_error() -> None:
 def test_batch_rules_match_jax(family: str, monkeypatch: pytest.MonkeyPatch) -> None:
     names = [n for n in with_rule("batch") if family_of(n) == family]
     spies = Spies(monkeypatch, "batch", names)
-    checks: list[Check] = []
-    for name in names:
-        if name == "custom_lin":
-            custom_lin_batch_error()
-            continue
-        for case in main_cases(name)[:1]:
-            dtype = _dtypes(case, (), (dtypes.float64, *EXACT, dtypes.complex128))[0]
-            checks.extend(batch_checks(case, dtype) if case.operands else nullary_batch_checks(case, dtype))
-    checks = where_jax_works(checks)
+    if "custom_lin" in names:
+        custom_lin_batch_error()
+    checks = where_jax_works(build_checks("batch", names))
     if checks:
         run_checks(checks, EXAMPLES)
     assert not spies.unused(names), f"batch rules never exercised: {spies.unused(names)}"
+
+
+# --- all checks of a rule, and their staged types ----------------------------------------------------
+
+
+def build_checks(rule: str, names: Sequence[str]) -> list[Check]:
+    """The checks of ``rule`` for the primitives ``names`` (each primitive's main cases)."""
+    checks: list[Check] = []
+    for name in names:
+        if rule == "transpose" and name == "custom_lin":
+            for dtype in INEXACT:
+                checks.extend(custom_vjp_checks(dtype))
+            continue
+        if rule == "batch" and name == "custom_lin":
+            continue  # errors in both: custom_lin_batch_error
+        for case in main_cases(name) if rule != "batch" else main_cases(name)[:1]:
+            if rule == "jvp":
+                for dtype in _dtypes(case, INEXACT, EXACT):
+                    checks.extend(jvp_checks(case, dtype))
+            elif rule == "transpose":
+                for dtype in _dtypes(case, INEXACT, ()):
+                    checks.extend(transpose_checks(case, dtype))
+            else:
+                dtype = _dtypes(case, (), (dtypes.float64, *EXACT, dtypes.complex128))[0]
+                checks.extend(
+                    batch_checks(case, dtype) if case.operands else nullary_batch_checks(case, dtype)
+                )
+    return checks
+
+
+def _weakly(f: Callable[..., Any], make_weak: Callable[[Any], Any]) -> Callable[..., Any]:
+    """``f`` with its inexact arguments made weakly typed first."""
+
+    def g(*args: Any) -> Any:
+        return f(*(make_weak(a) if dtypes.is_inexact(dtypes.canonicalize(a.dtype)) else a for a in args))
+
+    return g
+
+
+@pytest.mark.parametrize("rule", ["jvp", "transpose", "batch"])
+def test_rule_output_types_match_jax(rule: str) -> None:
+    """Staged with weakly typed inexact operands (tangents and cotangents too), every check's results
+    have JAX's shapes, dtypes and weak types: rules must neither lose nor invent weak types.
+
+    Primitives whose params carry a traced jaxpr (jit, custom_*) are left out: the jaxpr, traced
+    once from strong operands, fixes their result types, where JAX's functions retrace."""
+    from jax_helpers import make_weak_jax, make_weak_ref
+
+    names = [n for n in with_rule(rule) if not PRIMITIVES[n].sub_jaxprs]
+    mismatches = []
+    for c in build_checks(rule, names):
+        args = c.inputs(0)
+        try:
+            traced = jax.make_jaxpr(_weakly(c.jax, make_weak_jax))(*args)
+        except (TypeError, NotImplementedError, ValueError):
+            continue  # JAX rejects it: the reference's error is checked by the value tests
+        expected = [(v.aval.shape, np.dtype(v.aval.dtype), v.aval.weak_type) for v in traced.jaxpr.outvars]
+        ref_out = fj.make_jaxpr(
+            _weakly(lambda *a, c=c: [instantiate(x) for x in tree_leaves(c.ref(*a))], make_weak_ref)
+        )(*args)
+        got = [(a.shape, a.dtype, a.weak_type) for a in ref_out.out_avals]
+        if rule == "transpose":  # the check returns its cotangents twice (vjp and linear_transpose)
+            expected = expected[: len(expected) // 2]
+            got = got[: len(got) // 2]
+        if got != expected:
+            mismatches.append(f"{c.what}: reference {got}, JAX {expected}")
+    assert not mismatches, "\n".join(mismatches)
 
 
 # --- coverage ----------------------------------------------------------------------------------------

@@ -156,6 +156,20 @@ def def_impl(prim: Primitive, impl: Callable[..., Any]) -> None:
 _PYTHON_SCALAR_OF = {dtypes.int64: int, dtypes.float64: float, dtypes.complex128: complex}
 
 
+def scalar_like(x: Any, value: Any) -> Any:
+    """``value`` as a scalar of ``x``'s dtype *and weak type* (JAX's ``full_like(x, value, shape=())``,
+    its ``_one``/``_zero``): rules that use it keep a weak operand's tangents weak."""
+    aval = get_aval(x)
+    if not aval.weak_type:
+        return np.asarray(value, dtype=aval.dtype)
+    scalar_type = _PYTHON_SCALAR_OF.get(aval.dtype)
+    if scalar_type is not None:
+        return scalar_type(value)
+    from frankenjax_ref.primitives.conversion import convert_element_type
+
+    return convert_element_type(np.asarray(value, dtype=aval.dtype), aval.dtype, weak_type=True)
+
+
 def const_like(x: Any, value: Any) -> Any:
     """A constant with the dtype of ``x`` (JAX's ``_const``): a Python scalar -- weakly typed, so it
     does not make a result strong -- when ``x`` is a weakly typed scalar of its kind's default dtype,

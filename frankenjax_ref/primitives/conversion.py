@@ -96,6 +96,14 @@ transpose_rules[convert_element_type_p] = _convert_transpose
 
 
 def convert_element_type(x: Any, new_dtype: Any, weak_type: bool = False) -> Any:
+    """``x`` as ``new_dtype`` (weakly typed if ``weak_type``); ``x`` itself when it already is (JAX's
+    ``_convert_element_type`` binds nothing then)."""
+    aval = get_aval(x)
+    if (aval.dtype, aval.weak_type) == (
+        dtypes.canonicalize(new_dtype),
+        weak_type,
+    ) and not dtypes.is_python_scalar(x):
+        return x
     return convert_element_type_p.bind(x, new_dtype=new_dtype, weak_type=weak_type, sharding=None)
 
 

@@ -49,6 +49,7 @@ from frankenjax_ref.primitives._family import (
     binary_impl,
     const_like,
     def_impl,
+    scalar_like,
     standard_naryop,
     standard_unop,
     unary_impl,
@@ -57,8 +58,10 @@ from frankenjax_ref.primitives._family import (
 _ACC = {"accuracy": Param(ACCURACY, None)}
 
 
-def _one(x: Any) -> np.ndarray:
-    return const_like(x, 1)
+def _one(x: Any) -> Any:
+    """JAX's ``_one``: 1 with ``x``'s dtype and weak type (rules written with ``_const(x, 1)`` in JAX
+    use :func:`const_like` instead, which is weak only for weak scalars)."""
+    return scalar_like(x, 1)
 
 
 # --- helpers written with other primitives ----------------------------------------
@@ -79,8 +82,8 @@ def unbroadcast(aval: ShapedArray, x: Any) -> Any:
 
 
 def full_like(x: Any, value: Any) -> Any:
-    """``value`` in ``x``'s dtype and shape (JAX's ``full_like``), for rule-side constants."""
-    return broadcast_to_shape(const_like(x, value), get_aval(x).shape)
+    """``value`` in ``x``'s dtype, shape and weak type (JAX's ``full_like``), for rule-side constants."""
+    return broadcast_to_shape(scalar_like(x, value), get_aval(x).shape)
 
 
 def broadcast_to_shape(x: Any, shape: tuple[int, ...]) -> Any:
@@ -121,7 +124,7 @@ defjvp(cos_p, lambda g, x, **_: neg(mul(g, sin(x))))
 
 tan_p = standard_unop("tan", INEXACT, params=_ACC)
 def_impl(tan_p, unary_impl(np.tan))
-defjvp2(tan_p, lambda g, ans, x, **_: mul(g, add(_one(x), square(ans))))
+defjvp2(tan_p, lambda g, ans, x, **_: mul(g, add(const_like(x, 1), square(ans))))
 
 
 def _ignoring_zero_signs(fn: Any) -> Any:
@@ -142,15 +145,15 @@ def _ignoring_zero_signs(fn: Any) -> Any:
 
 asin_p = standard_unop("asin", INEXACT)
 def_impl(asin_p, unary_impl(_ignoring_zero_signs(np.arcsin)))
-defjvp(asin_p, lambda g, x: mul(g, rsqrt(sub(_one(x), square(x)))))
+defjvp(asin_p, lambda g, x: mul(g, rsqrt(sub(const_like(x, 1), square(x)))))
 
 acos_p = standard_unop("acos", INEXACT)
 def_impl(acos_p, unary_impl(_ignoring_zero_signs(np.arccos)))
-defjvp(acos_p, lambda g, x: mul(g, neg(rsqrt(sub(_one(x), square(x))))))
+defjvp(acos_p, lambda g, x: mul(g, neg(rsqrt(sub(const_like(x, 1), square(x))))))
 
 atan_p = standard_unop("atan", INEXACT)
 def_impl(atan_p, unary_impl(np.arctan))
-defjvp(atan_p, lambda g, x: div(g, add(_one(x), square(x))))
+defjvp(atan_p, lambda g, x: div(g, add(const_like(x, 1), square(x))))
 
 sinh_p = standard_unop("sinh", INEXACT)
 def_impl(sinh_p, unary_impl(np.sinh))
@@ -623,9 +626,11 @@ def _pow_jvp_lhs(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
     y_dtype = get_aval(y).dtype
     x_dtype = get_aval(x).dtype
+    # as JAX, both operands are converted (strongly typed) to the result dtype first
+    x, y = convert_element_type(x, x_dtype), convert_element_type(y, x_dtype)
     if dtypes.is_integer(y_dtype):
         shape = np.broadcast_shapes(get_aval(x).shape, get_aval(y).shape)
-        yf = broadcast_to_shape(convert_element_type(y, x_dtype), shape)
+        yf = broadcast_to_shape(y, shape)
         xb = broadcast_to_shape(x, shape)
         jac = select_n(
             eq(yf, const_like(yf, 0)), mul(_replace_zero(yf), pow_(xb, sub(yf, _one(yf)))), full_like(yf, 0)
@@ -636,7 +641,9 @@ def _pow_jvp_lhs(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 
 def _pow_jvp_rhs(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    return mul(g, mul(log(_replace_zero(x)), ans))
+    from frankenjax_ref.primitives.conversion import convert_element_type
+
+    return convert_element_type(mul(g, mul(log(_replace_zero(x)), ans)), get_aval(y).dtype)
 
 
 defjvp2(pow_p, _pow_jvp_lhs, _pow_jvp_rhs)

@@ -29,7 +29,7 @@ from frankenjax_ref.interpreters.batching import batch_rules, bdim_at_front
 from frankenjax_ref.interpreters.core import bind_normalized
 from frankenjax_ref.interpreters.jvp import defjvp_zero, deflinear_jvp
 from frankenjax_ref.interpreters.transpose import is_undefined_primal, transpose_rules
-from frankenjax_ref.primitives._family import NUM, check_dtype
+from frankenjax_ref.primitives._family import NUM, check_dtype, const_like, scalar_like
 
 
 def _bad_shape(message: str) -> PrimitiveError:
@@ -424,7 +424,7 @@ def _slice_transpose(
             (s, d - rl, st - 1)
             for s, rl, d, st in zip(start_indices, real_limits, shape, strides, strict=True)
         )
-    return [pad(ct, np.zeros((), get_aval(ct).dtype), config)]
+    return [pad(ct, const_like(ct, 0), config)]  # JAX: lax._const(out_ct, 0)
 
 
 transpose_rules[slice_p] = _slice_transpose
@@ -506,7 +506,7 @@ def _pad_transpose(
 
     ct_aval = get_aval(ct)
     unpad = tuple((-lo, -hi, 0) for lo, hi, _ in padding_config)
-    unpadded = pad(ct, np.zeros((), ct_aval.dtype), unpad)
+    unpadded = pad(ct, np.zeros((), ct_aval.dtype), unpad)  # JAX: np.array(0., t.dtype)
     t_operand = slice(
         unpadded,
         (0,) * ct_aval.ndim,
@@ -538,7 +538,7 @@ def _pad_batch(
         return pad(x, value, config), 0
     value = bdim_at_front(size, value, value_d)
     x_aval = get_aval(x)
-    padded = pad(x, np.zeros((), x_aval.dtype), config)
+    padded = pad(x, scalar_like(x, 0), config)
     mask = pad(full(x_aval.shape, True, dtypes.bool_), np.asarray(False), config)
     values = broadcast_in_dim(value, get_aval(padded).shape, (0,))
     return select(mask, padded, values), 0

@@ -586,4 +586,7 @@ def _write(
         raise
     for w in writers:
         w.commit()
+    from harness.durability import refresh_sidecars
+
+    refresh_sidecars(p for p, _ in texts)
     return [p for p, _ in texts]

@@ -489,6 +489,9 @@ def write_report(
     write_json(json_path, report.to_json(), schema=REPORT_SCHEMA, indent=None)
     write_text(md_path, render_markdown(report))
     write_text(junit_path, render_junit(report))
+    from harness.durability import refresh_sidecars
+
+    refresh_sidecars([json_path, md_path, junit_path])
     return replace(report, files={"json": str(json_path), "markdown": str(md_path), "junit": str(junit_path)})
 
 

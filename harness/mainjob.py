@@ -85,15 +85,6 @@ def step_demo(options: JobOptions) -> StepResult:
     )
 
 
-def _refresh_sidecars(files: list[str]) -> int:
-    """Re-encode the sidecars of artifacts this job rewrote on purpose."""
-    from harness.durability import generate_sidecar
-
-    for f in files:
-        generate_sidecar(f, force=True)
-    return len(files)
-
-
 def step_capture(options: JobOptions) -> StepResult:
     """Trace the catalog with JAX (strict: any failure stops the job, nothing is overwritten)."""
     from harness.capture import capture
@@ -104,7 +95,6 @@ def step_capture(options: JobOptions) -> StepResult:
         strict=True,
         jobs=options.jobs,
     )
-    _refresh_sidecars(list(result.files))
     return StepResult(
         "capture",
         "pass" if result.ok else "fail",
@@ -128,7 +118,6 @@ def step_conformance(options: JobOptions) -> StepResult:
 
     fixtures = sorted(str(p) for p in (options.fixtures_dir or fixtures_dir()).glob("*.bundle.json"))
     report = run_conformance(fixtures, report_dir=options.report_dir, jobs=options.jobs)
-    _refresh_sidecars([f for f in report.files.values() if f])
     totals = report.totals
     worst = "; ".join(f"{r['case_id']}: {r.get('message', '')[:80]}" for r in report.failures()[:5])
     return StepResult(
@@ -209,8 +198,9 @@ def summary_document(result: JobResult) -> dict[str, Any]:
 def write_summary(result: JobResult) -> Path:
     """Write the summary (a long-lived report, so with its sidecar)."""
     from harness.atomicio import write_json
+    from harness.durability import refresh_sidecars
 
     target = paths.artifacts_dir() / "run" / "summary.json"
     write_json(target, summary_document(result), schema=SUMMARY_SCHEMA)
-    _refresh_sidecars([str(target)])
+    refresh_sidecars([target])
     return target

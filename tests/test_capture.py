@@ -206,12 +206,14 @@ def test_strict_capture_with_a_failing_case_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = capture(output_dir=tmp_path, patterns=["seed.add_one.int64"], jobs=0)
-    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    before = {str(p.relative_to(tmp_path)): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     _break_case(monkeypatch, "seed.add_one.int64.jit.1")
     with pytest.raises(CaptureError) as err:
         capture(output_dir=tmp_path, patterns=["seed.add_one"], strict=True, jobs=0)
     assert err.value.code == "FJ-CAPTURE-FAILED" and "seed.add_one.int64.jit.1" in err.value.message
-    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert {
+        str(p.relative_to(tmp_path)): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()
+    } == before
     assert first.ok
 
 

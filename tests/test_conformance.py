@@ -143,11 +143,11 @@ def _run_bad(fx: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> st
     reports.mkdir(exist_ok=True)
     sentinel = reports / "parity-report.v1.json"
     sentinel.write_text("previous report")
-    before = {p.name: p.read_bytes() for p in fx.iterdir()}
+    before = {str(p.relative_to(fx)): p.read_bytes() for p in fx.rglob("*") if p.is_file()}
     rc = main(["conformance", "--fixtures", str(fx), "--report-dir", str(reports), "--jobs", "0", "--quiet"])
     assert rc == 2
     assert sentinel.read_text() == "previous report"  # nothing already written is overwritten
-    assert {p.name: p.read_bytes() for p in fx.iterdir()} == before
+    assert {str(p.relative_to(fx)): p.read_bytes() for p in fx.rglob("*") if p.is_file()} == before
     return capsys.readouterr().err
 
 

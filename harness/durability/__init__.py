@@ -30,6 +30,8 @@ Public API (every function returns a dataclass, never prints, and raises
 ``scrub_all(root=None) / pipeline_all(root=None, ...) -> DurabilitySummary``
     The same over every artifact :func:`discover_artifacts` finds under
     :data:`LONG_LIVED_PATTERNS` minus :data:`EXCLUDED_PATTERNS`.
+``refresh_sidecars(paths) -> int``
+    Re-encode sidecars after a deliberate rewrite (``generate_sidecar(force=True)`` each).
 ``sidecar_dir(path) -> Path``
     The one place the sidecar location is derived.
 
@@ -59,6 +61,7 @@ from harness.durability.sidecar import (
     SIDECAR_SUFFIX,
     SidecarManifest,
     generate_sidecar,
+    refresh_sidecars,
     sidecar_dir,
 )
 from harness.durability.walk import (
@@ -95,6 +98,7 @@ __all__ = [
     "default_proof_path",
     "discover_artifacts",
     "generate_sidecar",
+    "refresh_sidecars",
     "pipeline",
     "pipeline_all",
     "plan_layout",

@@ -43,6 +43,7 @@ import os
 import re
 import struct
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -459,3 +460,17 @@ def _refuse_to_replace_other_content(directory: Path, sha256: str, size: int) ->
             hint="run `fjh durability repair` if the artifact is damaged, "
             "or `generate --force` if the change was intended",
         )
+
+
+def refresh_sidecars(paths: Iterable[str | os.PathLike[str]]) -> int:
+    """Re-encode the sidecars of artifacts their writer just rewrote on purpose.
+
+    Writers of long-lived artifacts (capture, conformance, the main job) call
+    this after an atomic write, so a deliberate rewrite never looks like damage
+    to a later scrub. Returns the number of sidecars written.
+    """
+    count = 0
+    for path in paths:
+        generate_sidecar(path, force=True)
+        count += 1
+    return count

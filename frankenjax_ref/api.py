@@ -228,17 +228,15 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
 
 
 def _check_grad_input(x: Any, holomorphic: bool, allow_int: bool) -> None:
+    """JAX's ``_check_input_dtype_revderiv``: real or complex inputs; ints only with ``allow_int``."""
     d = get_aval(x).dtype
-    if dtypes.is_float(d) or (allow_int and not dtypes.is_inexact(d)):
-        return
-    if dtypes.is_complex(d):
-        if holomorphic:
-            return
+    if holomorphic and not dtypes.is_complex(d):
         raise TransformError(
             "FJ-GRAD-INPUT-DTYPE",
-            f"grad requires real-valued inputs (input dtype that is a sub-dtype of np.floating), but got "
-            f"{dtypes.name_of(d)}. For holomorphic differentiation, pass holomorphic=True.",
+            f"grad with holomorphic=True requires inputs with complex dtype, but got {dtypes.name_of(d)}.",
         )
+    if dtypes.is_inexact(d) or allow_int:
+        return
     raise TransformError(
         "FJ-GRAD-INPUT-DTYPE",
         f"grad requires real- or complex-valued inputs (input dtype that is a sub-dtype of np.inexact), "

@@ -140,15 +140,14 @@ logical_or = bitwise_or
 
 
 def _to_inexact(x: Any) -> Any:
+    """JAX's inexact promotion: small integers and bools to float32, 64-bit integers to float64."""
     d = _aval(x).dtype
-    return x if dtypes.is_inexact(d) else asarray(x, dtypes.float64)
+    return x if dtypes.is_inexact(d) else asarray(x, dtypes.to_inexact(d))
 
 
 def true_divide(x: Any, y: Any) -> Any:
     x, y = _promote(x, y)
-    if not dtypes.is_inexact(_aval(x).dtype):
-        x, y = asarray(x, float64), asarray(y, float64)
-    return lax.div(x, y)
+    return lax.div(_to_inexact(x), _to_inexact(y))
 
 
 divide = true_divide
@@ -394,9 +393,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     shape = _aval(x).shape
     axes = _axes(axis, len(shape))
     n = int(np.prod([shape[a] for a in axes], dtype=np.int64))
-    d = _aval(x).dtype
-    if not dtypes.is_inexact(d):
-        x = asarray(x, float32)  # jax.numpy 0.10 averages integers in float32
+    x = _to_inexact(x)
     total = sum(x, axis=axes, keepdims=keepdims)
     return lax.div(total, np.asarray(n, dtype=_aval(total).dtype))
 

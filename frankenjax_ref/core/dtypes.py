@@ -152,6 +152,18 @@ def tangent_dtype(d: np.dtype) -> np.dtype:
     return d if is_inexact(d) else float0
 
 
+_TO_INEXACT = {
+    bool_: float32,
+    uint8: float32, int8: float32, uint16: float32, int16: float32, uint32: float32, int32: float32,
+    uint64: float64, int64: float64,
+}
+
+
+def to_inexact(d: np.dtype) -> np.dtype:
+    """JAX's ``to_inexact_dtype``: bools and integers up to 32 bits become float32, 64-bit ones float64."""
+    return _TO_INEXACT.get(np.dtype(d), np.dtype(d))
+
+
 def real_dtype(d: np.dtype) -> np.dtype:
     """float32 for complex64, float64 for complex128, ``d`` otherwise."""
     if d == complex64:

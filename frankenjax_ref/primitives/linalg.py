@@ -158,12 +158,31 @@ def _dot_general_impl(
     acc = natural if lossy else out_dtype
     # 16-bit floats accumulate in float32; booleans count (an OR of ANDs once compared with 0)
     compute = _COMPUTE_DTYPE.get(acc, acc)
-    spec = einsum_spec(lhs.ndim, rhs.ndim, dimension_numbers)
+    a, b = convert_array(lhs, compute), convert_array(rhs, compute)
     with np.errstate(all="ignore"):
-        out = np.einsum(
-            spec, convert_array(lhs, compute), convert_array(rhs, compute), dtype=compute, optimize=False
-        )
+        if dimension_numbers[0][0]:
+            out = np.einsum(
+                einsum_spec(lhs.ndim, rhs.ndim, dimension_numbers), a, b, dtype=compute, optimize=False
+            )
+        else:
+            out = _outer_product(a, b, dimension_numbers)
     return convert_array(convert_array(out, acc), out_dtype)
+
+
+def _outer_product(lhs: np.ndarray, rhs: np.ndarray, dn: DimensionNumbers) -> np.ndarray:
+    """``dot_general`` without contracting dimensions: a plain product, as XLA computes it.
+
+    (An einsum would add each product to a zero accumulator and turn ``-0.0`` into ``+0.0``.)
+    """
+    (_, _), (lb, rb) = dn
+    l_free = _remaining(lhs.ndim, lb)
+    r_free = _remaining(rhs.ndim, rb)
+    lt = np.transpose(lhs, (*lb, *l_free))
+    rt = np.transpose(rhs, (*rb, *r_free))
+    batch = lt.shape[: len(lb)]
+    lt = lt.reshape(batch + lt.shape[len(lb) :] + (1,) * len(r_free))
+    rt = rt.reshape(batch + (1,) * len(l_free) + rt.shape[len(rb) :])
+    return lt * rt
 
 
 _COMPUTE_DTYPE = {dtypes.bfloat16: dtypes.float32, dtypes.float16: dtypes.float32, dtypes.bool_: dtypes.int64}

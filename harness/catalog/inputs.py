@@ -15,7 +15,9 @@ Edge values per dtype (:func:`edge_values`):
 * integers: ``0``, ``±1``, ``2``, ``-3``, ``7``, ``100``, the extremes and
   their neighbours;
 * bool: both values;
-* complex: pairs of a smaller float edge set for the real and imaginary parts.
+* complex: pairs of a smaller float edge set for the real and imaginary parts;
+  pairs with an inf or NaN part are the ``nonfinite`` set of their own
+  (XLA's complex kernels do not follow C99 Annex G there: KD-0005).
 
 Binary elementwise primitives get the full cross product of edge values (every
 pair appears once), so ``inf - inf``, ``0 / 0``, ``-0.0 * x`` and integer
@@ -120,8 +122,32 @@ def subnormal_values(dtype: str) -> np.ndarray:
     return np.array([0.0, -0.0, s, -s, tiny / 2, -tiny / 2, tiny, -tiny, 1.0, 0.5], dtype=d)
 
 
+def _complex_edges(dtype: str, nonfinite: bool) -> np.ndarray:
+    """Complex edge values: every pair of real/imaginary parts from a small set.
+
+    With ``nonfinite`` only the pairs with an infinite or NaN part, otherwise
+    only the finite pairs. XLA's complex kernels do not follow C99 Annex G for
+    inf/NaN components (nor NumPy, which does), so those inputs form a set of
+    their own, reviewed as known divergence KD-0005, while finite edge values
+    (signed zeros, tiny, large) stay strictly compared.
+    """
+    comp = dtypes.float32 if dtype == "complex64" else dtypes.float64
+    parts = np.array([0.0, -0.0, 1.0, -1.5, np.inf, -np.inf, np.nan, 1e-3], dtype=comp)
+    re = np.repeat(parts, len(parts))
+    im = np.tile(parts, len(parts))
+    finite = np.isfinite(re) & np.isfinite(im)
+    keep = ~finite if nonfinite else finite
+    out = np.empty(int(keep.sum()), np_dtype(dtype))
+    out.real, out.imag = re[keep], im[keep]
+    return out
+
+
 def edge_values(dtype: str, kind: str = "edge") -> np.ndarray:
-    """The edge values of ``dtype`` as a 1-d array (``kind="subnormal"``: :func:`subnormal_values`)."""
+    """The edge values of ``dtype`` as a 1-d array.
+
+    ``kind="subnormal"``: :func:`subnormal_values`; ``kind="nonfinite"``: for
+    complex dtypes the values with an inf/NaN part, for others the ordinary edges.
+    """
     if kind == "subnormal":
         return subnormal_values(dtype)
     d = np_dtype(dtype)
@@ -132,13 +158,7 @@ def edge_values(dtype: str, kind: str = "edge") -> np.ndarray:
         lo, hi = int(iinfo.min), int(iinfo.max)
         return np.array([0, 1, -1, 2, -3, 7, 100, lo, hi, lo + 1, hi - 1], dtype=d)
     if dtype in COMPLEXES:
-        comp = dtypes.float32 if dtype == "complex64" else dtypes.float64
-        parts = np.array([0.0, -0.0, 1.0, -1.5, np.inf, -np.inf, np.nan, 1e-3], dtype=comp)
-        re = np.repeat(parts, len(parts))
-        im = np.tile(parts, len(parts))
-        out = np.empty(re.shape, d)
-        out.real, out.imag = re, im
-        return out
+        return _complex_edges(dtype, nonfinite=kind == "nonfinite")
     info = np.finfo(d)
     big, small = (1e20, 1e-20) if d == dtypes.float32 else (1e200, 1e-200)
     vals: list[float] = [

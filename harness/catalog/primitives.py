@@ -526,6 +526,8 @@ def _variant_cases(name: str, family: str, v: Variant, d: str) -> list[CaseSpec]
     sets.append(("edge", None if elementwise else v.shapes))
     if any(gen.is_inexact(od) for od in op_dtypes):
         sets.append(("subnormal", None if elementwise else v.shapes))
+    if any(od in gen.COMPLEXES for od in op_dtypes):
+        sets.append(("nonfinite", None if elementwise else v.shapes))
     if v.empty_shapes is not None:
         sets.append(("empty", v.empty_shapes))
 
@@ -533,7 +535,7 @@ def _variant_cases(name: str, family: str, v: Variant, d: str) -> list[CaseSpec]
     argnums = tuple(i for i, od in enumerate(op_dtypes) if gen.is_inexact(od))
     for input_set, shapes in sets:
         rng = gen.rng_for(f"{base}.{input_set}")
-        if input_set in ("edge", "subnormal"):
+        if input_set in ("edge", "subnormal", "nonfinite"):
             if shapes is None:
                 args = gen.edge_operands(op_dtypes, kind=input_set)
             else:

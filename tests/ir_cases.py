@@ -23,6 +23,7 @@ from frankenjax_ref.core.avals import ShapedArray
 from frankenjax_ref.core.ir import ClosedJaxpr
 from frankenjax_ref.interpreters.tracing import trace_to_jaxpr
 from frankenjax_ref.primitives.jit import jit_call
+from harness import irdocs
 
 F64, F32, F16, BF16 = dtypes.float64, dtypes.float32, dtypes.float16, dtypes.bfloat16
 FLOATS = (F64, F32, F16, BF16)
@@ -182,28 +183,7 @@ def all_programs() -> dict[str, ClosedJaxpr]:
 # --- hand-written documents -----------------------------------------------------------
 
 
-def binder(name: str, dtype: str, shape: list[int], weak: bool = False) -> dict[str, Any]:
-    return {"name": name, "aval": {"dtype": dtype, "shape": shape, "weak_type": weak}}
-
-
-def lit(dtype: str, value: Any, weak: bool = False) -> dict[str, Any]:
-    return {"lit": {"dtype": dtype, "shape": [], "data": [value]}, "weak_type": weak}
-
-
-def eqn(
-    prim: str,
-    inputs: list[Any],
-    outputs: list[Any],
-    params: dict[str, Any] | None = None,
-    sub_jaxprs: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    return {
-        "primitive": prim,
-        "inputs": inputs,
-        "outputs": outputs,
-        "params": params if params is not None else {},
-        "sub_jaxprs": sub_jaxprs if sub_jaxprs is not None else {},
-    }
+binder, lit, eqn = irdocs.binder, irdocs.lit, irdocs.eqn
 
 
 def base_doc() -> dict[str, Any]:

@@ -156,31 +156,24 @@ def _vmap_all_at_front(closed: ClosedJaxpr, size: int) -> ClosedJaxpr:
     return trace_to_jaxpr(fun, in_avals)
 
 
-def _custom_jvp_batch(
-    size: int,
-    vals: list[Any],
-    dims: list[int | None],
-    *,
-    call_jaxpr: ClosedJaxpr,
-    jvp_jaxpr: ClosedJaxpr,
-    num_consts: int,
-    symbolic_zeros: bool,
-) -> tuple[list[Any], list[int | None]]:
-    args = [bdim_at_front(size, v, d) for v, d in zip(vals, dims, strict=True)]
-    params = {
-        "num_consts": num_consts,
-        "symbolic_zeros": symbolic_zeros,
-        "call_jaxpr": _vmap_all_at_front(call_jaxpr, size),
-        "jvp_jaxpr": _vmap_all_at_front(jvp_jaxpr, size),
-    }
-    outs = bind_normalized(custom_jvp_call_p, args, params)
-    return outs, [0] * len(outs)
+def _batch_bodies_at_front(prim: Primitive) -> Any:
+    """Batch a custom-rule call: every operand, and every body, batched at axis 0."""
+
+    def batch(
+        size: int, vals: list[Any], dims: list[int | None], **params: Any
+    ) -> tuple[list[Any], list[int]]:
+        args = [bdim_at_front(size, v, d) for v, d in zip(vals, dims, strict=True)]
+        batched = {k: _vmap_all_at_front(v, size) if k in prim.sub_jaxprs else v for k, v in params.items()}
+        outs = bind_normalized(prim, args, batched)
+        return outs, [0] * len(outs)
+
+    return batch
 
 
 impl_rules[custom_jvp_call_p] = _custom_jvp_impl
 abstract_eval_rules[custom_jvp_call_p] = _custom_jvp_abstract_eval
 jvp_rules[custom_jvp_call_p] = _custom_jvp_jvp
-batch_rules[custom_jvp_call_p] = _custom_jvp_batch
+batch_rules[custom_jvp_call_p] = _batch_bodies_at_front(custom_jvp_call_p)
 
 
 # --- custom_vjp_call ---------------------------------------------------------------------------------
@@ -237,33 +230,10 @@ def _custom_vjp_jvp(
     return primals_out, tangents_out
 
 
-def _custom_vjp_batch(
-    size: int,
-    vals: list[Any],
-    dims: list[int | None],
-    *,
-    call_jaxpr: ClosedJaxpr,
-    fwd_jaxpr: ClosedJaxpr,
-    bwd_jaxpr: ClosedJaxpr,
-    num_consts: int,
-    symbolic_zeros: bool,
-) -> tuple[list[Any], list[int | None]]:
-    args = [bdim_at_front(size, v, d) for v, d in zip(vals, dims, strict=True)]
-    params = {
-        "num_consts": num_consts,
-        "symbolic_zeros": symbolic_zeros,
-        "call_jaxpr": _vmap_all_at_front(call_jaxpr, size),
-        "fwd_jaxpr": _vmap_all_at_front(fwd_jaxpr, size),
-        "bwd_jaxpr": _vmap_all_at_front(bwd_jaxpr, size),
-    }
-    outs = bind_normalized(custom_vjp_call_p, args, params)
-    return outs, [0] * len(outs)
-
-
 impl_rules[custom_vjp_call_p] = _custom_vjp_impl
 abstract_eval_rules[custom_vjp_call_p] = _custom_vjp_abstract_eval
 jvp_rules[custom_vjp_call_p] = _custom_vjp_jvp
-batch_rules[custom_vjp_call_p] = _custom_vjp_batch
+batch_rules[custom_vjp_call_p] = _batch_bodies_at_front(custom_vjp_call_p)
 
 
 # --- custom_lin: the linear tangent map of a custom_vjp function ----------------------------------------

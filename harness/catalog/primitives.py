@@ -114,6 +114,22 @@ def _reduction(name: str, differentiable: bool = True, extra: dict[str, Any] | N
     ]
 
 
+def _argminmax() -> list[Variant]:
+    """argmax/argmin along each axis of a matrix, with both index dtypes."""
+    return [
+        Variant(
+            f"axes={axis}",
+            1,
+            ((2, 3),),
+            None,
+            params=lambda d, axis=axis, index=index: {"axes": (axis,), "index_dtype": index},
+            differentiable=False,
+            may_raise=_complex_order,
+        )
+        for axis, index in ((1, "int32"), (0, "int64"))
+    ]
+
+
 def _convert_variants() -> list[Variant]:
     out = []
     for target in gen.CANDIDATE_DTYPES:
@@ -328,46 +344,8 @@ RECIPES: dict[str, list[Variant]] = {
     "reduce_prod": _reduction("reduce_prod"),
     "reduce_and": _reduction("reduce_and", differentiable=False),
     "reduce_or": _reduction("reduce_or", differentiable=False),
-    "argmax": [
-        Variant(
-            "axes=1",
-            1,
-            ((2, 3),),
-            None,
-            params=lambda d: {"axes": (1,), "index_dtype": "int32"},
-            differentiable=False,
-            may_raise=_complex_order,
-        ),
-        Variant(
-            "axes=0",
-            1,
-            ((2, 3),),
-            None,
-            params=lambda d: {"axes": (0,), "index_dtype": "int64"},
-            differentiable=False,
-            may_raise=_complex_order,
-        ),
-    ],
-    "argmin": [
-        Variant(
-            "axes=1",
-            1,
-            ((2, 3),),
-            None,
-            params=lambda d: {"axes": (1,), "index_dtype": "int32"},
-            differentiable=False,
-            may_raise=_complex_order,
-        ),
-        Variant(
-            "axes=0",
-            1,
-            ((2, 3),),
-            None,
-            params=lambda d: {"axes": (0,), "index_dtype": "int64"},
-            differentiable=False,
-            may_raise=_complex_order,
-        ),
-    ],
+    "argmax": _argminmax(),
+    "argmin": _argminmax(),
     # --- linear algebra
     "dot_general": [
         Variant(

@@ -368,17 +368,7 @@ def _chain_program() -> Any:
 def _base_doc() -> dict[str, Any]:
     """A small valid document written by hand: a const, literals and a jit (the near-miss base)."""
 
-    def binder(name: str, dtype: str, shape: list[int], weak: bool = False) -> dict[str, Any]:
-        return {"name": name, "aval": {"dtype": dtype, "shape": shape, "weak_type": weak}}
-
-    def eqn(prim: str, inputs: list[Any], outputs: list[Any], params: Any = None, subs: Any = None) -> Any:
-        return {
-            "primitive": prim,
-            "inputs": inputs,
-            "outputs": outputs,
-            "params": params or {},
-            "sub_jaxprs": subs or {},
-        }
+    from harness.irdocs import binder, eqn, lit
 
     inner = {
         "jaxpr": {
@@ -399,7 +389,7 @@ def _base_doc() -> dict[str, Any]:
                     "mul",
                     [
                         {"var": "a"},
-                        {"lit": {"dtype": "float64", "shape": [], "data": [2.0]}, "weak_type": True},
+                        lit("float64", 2.0, True),
                     ],
                     [binder("d", "float64", [3])],
                     {"out_dtype": None},
@@ -419,7 +409,7 @@ def _base_doc() -> dict[str, Any]:
                 {"var": "f"},
                 {"var": "b"},
                 {"var": "g"},
-                {"lit": {"dtype": "int32", "shape": [], "data": [7]}, "weak_type": False},
+                lit("int32", 7),
             ],
         },
         "consts": [{"dtype": "float64", "shape": [3], "data": [1.0, "nan", -0.0]}],

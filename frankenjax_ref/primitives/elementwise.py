@@ -11,15 +11,17 @@ results for division by zero and ``INT_MIN / -1``; ``max``/``min`` order
 ``-0.0 < +0.0`` and propagate NaN, and on complex numbers compare (real,
 imag) lexicographically, a tie or NaN picking the second operand (JAX's
 lowering); ``round`` rounds half away from zero unless ``rounding_method``
-says to-nearest-even; complex asin/acos/asinh/acosh/sqrt ignore the sign of
-a zero part on their branch cuts; ``sign`` keeps zeros' signs and divides complex parts
-by the magnitude; complex ``abs`` is NaN when a part is NaN; ``complex`` and
-``conj`` build their results part by part (``conj`` of a real is ``x+0j``).
+says to-nearest-even; complex sqrt ignores the sign of a zero part on its
+branch cut; complex products, quotients, powers and transcendental functions
+follow XLA's formulas part by part (:mod:`.complex_kernels`); ``sign`` keeps
+zeros' signs and divides complex parts by the magnitude; complex ``abs`` is
+NaN when a part is NaN; ``complex`` and ``conj`` build their results part by
+part (``conj`` of a real is ``x+0j``).
 
 Known, documented differences from XLA:CPU (see ``tests/jax_helpers.py``,
 ``DIVERGENCES``): the reference keeps IEEE subnormals where XLA:CPU flushes
 them to zero; transcendental functions come from NumPy's libm, not XLA's
-approximations; complex arithmetic on infinite or NaN parts follows NumPy.
+approximations; complex functions of infinite or NaN parts are not XLA's (KD-0005).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from frankenjax_ref.interpreters.ad_util import Zero, add_any_p, zeros_like_aval
 from frankenjax_ref.interpreters.batching import batch_rules, bdim_at_front
 from frankenjax_ref.interpreters.jvp import defjvp, defjvp2, defjvp_zero, deflinear_jvp, jvp_rules
 from frankenjax_ref.interpreters.transpose import is_undefined_primal, transpose_rules
+from frankenjax_ref.primitives import complex_kernels as ck
 from frankenjax_ref.primitives._family import (
     ANY,
     COMPLEX,
@@ -115,15 +118,15 @@ def neg(x: Any) -> Any:
 
 
 sin_p = standard_unop("sin", INEXACT, params=_ACC)
-def_impl(sin_p, unary_impl(np.sin))
+def_impl(sin_p, unary_impl(ck.complex_unary(np.sin, ck.sin_parts)))
 defjvp(sin_p, lambda g, x, **_: mul(g, cos(x)))
 
 cos_p = standard_unop("cos", INEXACT, params=_ACC)
-def_impl(cos_p, unary_impl(np.cos))
+def_impl(cos_p, unary_impl(ck.complex_unary(np.cos, ck.cos_parts)))
 defjvp(cos_p, lambda g, x, **_: neg(mul(g, sin(x))))
 
 tan_p = standard_unop("tan", INEXACT, params=_ACC)
-def_impl(tan_p, unary_impl(np.tan))
+def_impl(tan_p, unary_impl(ck.complex_unary(np.tan, ck.tan_parts)))
 defjvp2(tan_p, lambda g, ans, x, **_: mul(g, add(const_like(x, 1), square(ans))))
 
 
@@ -137,58 +140,58 @@ def _ignoring_zero_signs(fn: Any) -> Any:
 
     def wrapped(x: np.ndarray) -> np.ndarray:
         if dtypes.is_complex(x.dtype):
-            x = _complex_from_parts(x.real + 0.0, x.imag + 0.0, x.dtype)  # -0.0 + 0.0 is +0.0
+            x = ck.from_parts(x.real + 0.0, x.imag + 0.0, x.dtype)  # -0.0 + 0.0 is +0.0
         return fn(x)
 
     return wrapped
 
 
 asin_p = standard_unop("asin", INEXACT)
-def_impl(asin_p, unary_impl(_ignoring_zero_signs(np.arcsin)))
+def_impl(asin_p, unary_impl(ck.complex_unary(np.arcsin, ck.asin_parts)))
 defjvp(asin_p, lambda g, x: mul(g, rsqrt(sub(const_like(x, 1), square(x)))))
 
 acos_p = standard_unop("acos", INEXACT)
-def_impl(acos_p, unary_impl(_ignoring_zero_signs(np.arccos)))
+def_impl(acos_p, unary_impl(ck.complex_unary(np.arccos, ck.acos_parts)))
 defjvp(acos_p, lambda g, x: mul(g, neg(rsqrt(sub(const_like(x, 1), square(x))))))
 
 atan_p = standard_unop("atan", INEXACT)
-def_impl(atan_p, unary_impl(np.arctan))
+def_impl(atan_p, unary_impl(ck.complex_unary(np.arctan, ck.atan_parts)))
 defjvp(atan_p, lambda g, x: div(g, add(const_like(x, 1), square(x))))
 
 sinh_p = standard_unop("sinh", INEXACT)
-def_impl(sinh_p, unary_impl(np.sinh))
+def_impl(sinh_p, unary_impl(ck.complex_unary(np.sinh, ck.sinh_parts)))
 defjvp(sinh_p, lambda g, x: mul(g, cosh(x)))
 
 cosh_p = standard_unop("cosh", INEXACT)
-def_impl(cosh_p, unary_impl(np.cosh))
+def_impl(cosh_p, unary_impl(ck.complex_unary(np.cosh, ck.cosh_parts)))
 defjvp(cosh_p, lambda g, x: mul(g, sinh(x)))
 
 tanh_p = standard_unop("tanh", INEXACT, params=_ACC)
-def_impl(tanh_p, unary_impl(np.tanh))
+def_impl(tanh_p, unary_impl(ck.complex_unary(np.tanh, ck.tanh_parts)))
 defjvp2(tanh_p, lambda g, ans, x, **_: mul(add(g, mul(g, ans)), sub(_one(x), ans)))
 
 asinh_p = standard_unop("asinh", INEXACT)
-def_impl(asinh_p, unary_impl(_ignoring_zero_signs(np.arcsinh)))
+def_impl(asinh_p, unary_impl(ck.complex_unary(np.arcsinh, ck.asinh_parts)))
 defjvp(asinh_p, lambda g, x: mul(g, rsqrt(add(square(x), _one(x)))))
 
 acosh_p = standard_unop("acosh", INEXACT)
-def_impl(acosh_p, unary_impl(_ignoring_zero_signs(np.arccosh)))
+def_impl(acosh_p, unary_impl(ck.complex_unary(np.arccosh, ck.acosh_parts)))
 defjvp(acosh_p, lambda g, x: mul(g, rsqrt(sub(square(x), _one(x)))))
 
 atanh_p = standard_unop("atanh", INEXACT)
-def_impl(atanh_p, unary_impl(np.arctanh))
+def_impl(atanh_p, unary_impl(ck.complex_unary(np.arctanh, ck.atanh_parts)))
 defjvp(atanh_p, lambda g, x: mul(integer_pow(add(_one(x), x), -1), div(g, sub(_one(x), x))))
 
 exp_p = standard_unop("exp", INEXACT, params=_ACC)
-def_impl(exp_p, unary_impl(np.exp))
+def_impl(exp_p, unary_impl(ck.complex_unary(np.exp, ck.exp_parts)))
 defjvp2(exp_p, lambda g, ans, x, **_: mul(g, ans))
 
 exp2_p = standard_unop("exp2", INEXACT, params=_ACC)
-def_impl(exp2_p, unary_impl(np.exp2))
+def_impl(exp2_p, unary_impl(ck.complex_unary(np.exp2, ck.exp2_parts)))
 defjvp2(exp2_p, lambda g, ans, x, **_: mul(log(const_like(x, 2)), mul(g, ans)))
 
 log_p = standard_unop("log", INEXACT, params=_ACC)
-def_impl(log_p, unary_impl(np.log))
+def_impl(log_p, unary_impl(ck.complex_unary(np.log, ck.log_parts)))
 defjvp(log_p, lambda g, x, **_: div(g, x))
 
 
@@ -200,7 +203,7 @@ def _log1p(x: np.ndarray) -> np.ndarray:
         re, im = x.real, x.imag
         small = (np.abs(re) < 0.5) & (np.abs(im) < 0.5)
         log_abs = np.where(small, np.log1p(re * (2 + re) + im * im) / 2, np.log(np.hypot(1 + re, im)))
-        return _complex_from_parts(log_abs, np.arctan2(im, 1 + re), x.dtype)
+        return ck.from_parts(log_abs, np.arctan2(im, 1 + re), x.dtype)
     return np.log1p(x)
 
 
@@ -209,7 +212,7 @@ def_impl(log1p_p, unary_impl(_log1p))
 defjvp(log1p_p, lambda g, x, **_: div(g, add(x, _one(x))))
 
 expm1_p = standard_unop("expm1", INEXACT, params=_ACC)
-def_impl(expm1_p, unary_impl(np.expm1))
+def_impl(expm1_p, unary_impl(ck.complex_unary(np.expm1, ck.expm1_parts)))
 defjvp2(expm1_p, lambda g, ans, x, **_: mul(g, add(ans, _one(ans))))
 
 
@@ -231,12 +234,8 @@ def_impl(sqrt_p, unary_impl(_ignoring_zero_signs(np.sqrt)))
 defjvp2(sqrt_p, lambda g, ans, x, **_: mul(g, div(const_like(x, 0.5), ans)))
 
 
-def _rsqrt(x: np.ndarray) -> np.ndarray:
-    return np.ones((), x.dtype) / np.sqrt(x)
-
-
 rsqrt_p = standard_unop("rsqrt", INEXACT, params=_ACC)
-def_impl(rsqrt_p, unary_impl(_rsqrt))
+def_impl(rsqrt_p, unary_impl(ck.complex_unary(ck.real_rsqrt, ck.rsqrt_parts)))
 defjvp2(rsqrt_p, lambda g, ans, x, **_: mul(g, mul(const_like(x, -0.5), div(ans, x))))
 
 cbrt_p = standard_unop("cbrt", FLOAT, params=_ACC)
@@ -276,17 +275,10 @@ def _sign(x: np.ndarray) -> np.ndarray:
     if dtypes.is_complex(x.dtype):
         mag = np.abs(x)
         safe = np.where(mag == 0, 1, mag)
-        return np.where(mag == 0, x, _complex_from_parts(x.real / safe, x.imag / safe, x.dtype))
+        return np.where(mag == 0, x, ck.from_parts(x.real / safe, x.imag / safe, x.dtype))
     if dtypes.is_float(x.dtype):
         return np.where(x == 0, x, np.sign(x))
     return np.sign(x)
-
-
-def _complex_from_parts(re: np.ndarray, im: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """``re + im*j`` built part by part, so signed zeros, infinities and NaNs are kept exactly."""
-    out = np.empty(np.broadcast_shapes(np.shape(re), np.shape(im)), dtype)
-    out.real, out.imag = re, im
-    return out
 
 
 sign_p = standard_unop("sign", NUM)
@@ -331,7 +323,7 @@ def_impl(is_finite_p, lambda x: np.isfinite(np.asarray(x)))
 defjvp_zero(is_finite_p)
 
 square_p = standard_unop("square", NUM)
-def_impl(square_p, unary_impl(lambda x: x * x))
+def_impl(square_p, unary_impl(ck.complex_unary(lambda x: x * x, ck.square_parts)))
 defjvp2(square_p, lambda g, ans, x: mul(g, mul(const_like(x, 2), x)))
 
 
@@ -352,10 +344,10 @@ def _integer_pow(x: np.ndarray, y: int) -> np.ndarray:
     acc = None
     while y > 0:
         if y & 1:
-            acc = x if acc is None else acc * x
+            acc = x if acc is None else ck.multiply(acc, x)
         y >>= 1
         if y > 0:
-            x = x * x
+            x = ck.multiply(x, x)
     assert acc is not None
     return np.ones((), acc.dtype) / acc if reciprocal else acc
 
@@ -401,7 +393,7 @@ complex_p = standard_naryop(
     [(dtypes.float32, dtypes.float64)] * 2,
     out_dtype=lambda a, b: dtypes.complex_dtype_for(a),
 )
-def_impl(complex_p, lambda x, y: _complex_from_parts(x, y, dtypes.complex_dtype_for(np.asarray(x).dtype)))
+def_impl(complex_p, lambda x, y: ck.from_parts(x, y, dtypes.complex_dtype_for(np.asarray(x).dtype)))
 deflinear_jvp(complex_p)
 
 
@@ -428,7 +420,7 @@ def _conj(x: Any, input_dtype: np.dtype) -> np.ndarray:
     x = np.asarray(x)
     if dtypes.is_complex(x.dtype):
         return np.conj(x)
-    return _complex_from_parts(x, np.zeros((), x.dtype), dtypes.complex_dtype_for(x.dtype))  # +0j, as XLA
+    return ck.from_parts(x, np.zeros((), x.dtype), dtypes.complex_dtype_for(x.dtype))  # +0j, as XLA
 
 
 def_impl(conj_p, _conj)
@@ -495,7 +487,7 @@ transpose_rules[sub_p] = lambda ct, x, y: [
 ]
 
 mul_p = standard_naryop("mul", [NUM, NUM], params={"out_dtype": Param(OPT_DTYPE, None)})
-def_impl(mul_p, binary_impl(np.multiply))
+def_impl(mul_p, binary_impl(ck.multiply))
 defjvp(mul_p, lambda xdot, x, y, **_: mul(xdot, y), lambda ydot, x, y, **_: mul(x, ydot))
 
 
@@ -527,6 +519,8 @@ def _int_div(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def _div(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     if dtypes.is_integer(x.dtype):
         return _int_div(x, y)
+    if dtypes.is_complex(x.dtype):
+        return ck.from_parts(*ck.divide_parts(x.real, x.imag, y.real, y.imag), x.dtype)
     return np.true_divide(x, y)
 
 
@@ -585,21 +579,7 @@ def _pow(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _complex_pow(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """XLA's complex power, part by part in the component precision (NumPy multiplies out integer
-    powers and gives 0 for every 0**y with Re y > 0):
-
-    (a+bi)**(c+di) = (a²+b²)**(c/2) e**(-d θ) (cos q + i sin q), θ = arg(a+bi), q = c θ + d/2 log(a²+b²),
-    and at 0: 1 for y == 0, 0 for real y > 0, NaN otherwise.
-    """
-    a, b, c, d = x.real, x.imag, y.real, y.imag
-    norm = a * a + b * b
-    theta = np.arctan2(b, a)
-    rho = np.power(norm, c / 2) * np.exp(-d * theta)
-    q = c * theta + d / 2 * np.log(norm)
-    general = _complex_from_parts(rho * np.cos(q), rho * np.sin(q), x.dtype)
-    nan = np.asarray(complex(np.nan, np.nan), x.dtype)
-    at_zero = np.where(y == 0, np.ones((), x.dtype), np.where((d == 0) & (c > 0), np.zeros((), x.dtype), nan))
-    return np.asarray(np.where(x == 0, at_zero, general), dtype=x.dtype)
+    return ck.from_parts(*ck.pow_parts(x.real, x.imag, y.real, y.imag), x.dtype)
 
 
 pow_p = standard_naryop("pow", [INEXACT, INT + INEXACT], out_dtype=_pow_dtype, require_same_dtypes=False)
@@ -702,8 +682,7 @@ defjvp2(
 
 def _atan2(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     if dtypes.is_complex(x.dtype):
-        # XLA's complex atan2: -i log((y + i x) / sqrt(x^2 + y^2))
-        return np.asarray(-1j * np.log((y + 1j * x) / np.sqrt(x * x + y * y))).astype(x.dtype)
+        return ck.from_parts(*ck.atan2_parts(x.real, x.imag, y.real, y.imag), x.dtype)
     return np.arctan2(x, y)
 
 

@@ -267,7 +267,8 @@ def _bitwise_reduce(ufunc: np.ufunc) -> Callable[[np.ndarray, tuple[int, ...]], 
 
 reduce_and_p = _reducer("reduce_and", BOOL_OR_INT, {"axes": Param(INTS)}, keep_weak_type=False)
 impl_rules[reduce_and_p] = _with_identity(
-    _bitwise_reduce(np.bitwise_and), lambda d: np.invert(np.zeros((), d))  # all bits set (True for bool)
+    _bitwise_reduce(np.bitwise_and),
+    lambda d: np.invert(np.zeros((), d)),  # all bits set (True for bool)
 )
 defjvp_zero(reduce_and_p)
 

@@ -122,7 +122,7 @@ def _argminmax() -> list[Variant]:
             1,
             ((2, 3),),
             None,
-            params=lambda d, axis=axis, index=index: {"axes": (axis,), "index_dtype": index},
+            params=_fixed(axes=(axis,), index_dtype=index),
             differentiable=False,
             may_raise=_complex_order,
         )

@@ -65,6 +65,16 @@ class FJError(Exception):
     def to_json(self) -> dict[str, str | None]:
         return {"code": self.code, "message": self.message, "where": self.where, "hint": self.hint}
 
+    def chain_codes(self) -> list[str]:
+        """This error's code, then the codes of the typed errors it wraps (``raise ... from``), outermost
+        first: a failed composition proof wraps its cause, and a check may expect either."""
+        codes = [self.code]
+        cause = self.__cause__
+        while isinstance(cause, FJError):
+            codes.append(cause.code)
+            cause = cause.__cause__
+        return codes
+
 
 class IRError(FJError):
     """A program (canonical JSON or in-memory IR) is malformed or ill-typed."""

@@ -136,16 +136,6 @@ def _result(case: dict[str, Any], status: str, kind: str, message: str, **extra:
     return out
 
 
-def _codes_of(exc: FJError) -> list[str]:
-    """The error's code and the codes of the typed errors it wraps (a failed proof wraps the cause)."""
-    codes = [exc.code]
-    cause = exc.__cause__
-    while isinstance(cause, FJError):
-        codes.append(cause.code)
-        cause = cause.__cause__
-    return codes
-
-
 def run_case(case: dict[str, Any]) -> dict[str, Any]:
     """One case through the reference (the decoded-case errors are the bundle reader's business)."""
     from frankenjax_ref import dispatch, ledger
@@ -181,7 +171,7 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
             else:
                 outputs = dispatch.run(fc.closed, fc.stack, fc.inputs).outputs
     except FJError as exc:
-        codes = _codes_of(exc)
+        codes = exc.chain_codes()
         err = {"code": exc.code, "codes": codes, "message": exc.message}
         if fc.expected_error is not None:
             if set(codes) & set(fc.expected_error["codes"]):
@@ -506,6 +496,15 @@ def read_report(path: str | Path) -> dict[str, Any]:
 # --- renderings ---------------------------------------------------------------------------------------------
 
 
+def _counts_table(label: str, counts: dict[str, dict[str, Any]]) -> str:
+    """A markdown table of status counts, one row per ``label`` (family, stack)."""
+    statuses = ("cases", "pass", "fail", "error", "known_divergence")
+    return _md_table(
+        [label, *(s.replace("_", " ") for s in statuses)],
+        [[key, *(row[s] for s in statuses)] for key, row in counts.items()],
+    )
+
+
 def _md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     for row in rows:
@@ -536,13 +535,7 @@ def render_markdown(report: ParityReport) -> str:
         "",
         "## Per family",
         "",
-        _md_table(
-            ["family", "cases", "pass", "fail", "error", "known divergence"],
-            [
-                [f, r["cases"], r["pass"], r["fail"], r["error"], r["known_divergence"]]
-                for f, r in report.families.items()
-            ],
-        ),
+        _counts_table("family", report.families),
         "",
         "## Per primitive",
         "",
@@ -567,13 +560,7 @@ def render_markdown(report: ParityReport) -> str:
         "",
         "## Per transform stack",
         "",
-        _md_table(
-            ["stack", "cases", "pass", "fail", "error", "known divergence"],
-            [
-                [s, r["cases"], r["pass"], r["fail"], r["error"], r["known_divergence"]]
-                for s, r in report.stacks.items()
-            ],
-        ),
+        _counts_table("stack", report.stacks),
         "",
         "## Error histogram",
         "",

@@ -1,7 +1,8 @@
 """Builders for hand-written ``frankenjax.ir.v1`` documents (seed corpora, near misses, tests).
 
 Writing IR JSON by hand is how the fuzz seeds and the negative tests reach
-documents no tracer would produce; these three helpers keep that JSON short.
+documents no tracer would produce; these helpers keep that JSON short, and
+:func:`base_doc` is the one small valid document both start from.
 """
 
 from __future__ import annotations
@@ -33,4 +34,38 @@ def eqn(
         "outputs": outputs,
         "params": params if params is not None else {},
         "sub_jaxprs": sub_jaxprs if sub_jaxprs is not None else {},
+    }
+
+
+def base_doc() -> dict[str, Any]:
+    """A small valid document written by hand: a const, a weak literal, a jit and a literal outvar."""
+    inner = {
+        "jaxpr": {
+            "constvars": [],
+            "invars": [binder("x", "float64", [3])],
+            "equations": [eqn("sin", [{"var": "x"}], [binder("y", "float64", [3])], {"accuracy": None})],
+            "outvars": [{"var": "y"}],
+        },
+        "consts": [],
+    }
+    return {
+        "schema": "frankenjax.ir.v1",
+        "jaxpr": {
+            "constvars": [binder("c", "float64", [3])],
+            "invars": [binder("a", "float64", [3]), binder("b", "float64", [], True)],
+            "equations": [
+                eqn(
+                    "mul",
+                    [{"var": "a"}, lit("float64", 2.0, True)],
+                    [binder("d", "float64", [3])],
+                    {"out_dtype": None},
+                ),
+                eqn("add", [{"var": "d"}, {"var": "c"}], [binder("e", "float64", [3])]),
+                eqn(
+                    "jit", [{"var": "e"}], [binder("f", "float64", [3])], {"name": "inner"}, {"jaxpr": inner}
+                ),
+            ],
+            "outvars": [{"var": "f"}, {"var": "b"}, lit("int32", 7)],
+        },
+        "consts": [{"dtype": "float64", "shape": [3], "data": [1.0, "nan", -0.0]}],
     }

@@ -186,38 +186,7 @@ def all_programs() -> dict[str, ClosedJaxpr]:
 binder, lit, eqn = irdocs.binder, irdocs.lit, irdocs.eqn
 
 
-def base_doc() -> dict[str, Any]:
-    """A small valid document written by hand: a const, a literal and a jit."""
-    inner = {
-        "jaxpr": {
-            "constvars": [],
-            "invars": [binder("x", "float64", [3])],
-            "equations": [eqn("sin", [{"var": "x"}], [binder("y", "float64", [3])], {"accuracy": None})],
-            "outvars": [{"var": "y"}],
-        },
-        "consts": [],
-    }
-    return {
-        "schema": "frankenjax.ir.v1",
-        "jaxpr": {
-            "constvars": [binder("c", "float64", [3])],
-            "invars": [binder("a", "float64", [3]), binder("b", "float64", [], True)],
-            "equations": [
-                eqn(
-                    "mul",
-                    [{"var": "a"}, lit("float64", 2.0, True)],
-                    [binder("d", "float64", [3])],
-                    {"out_dtype": None},
-                ),
-                eqn("add", [{"var": "d"}, {"var": "c"}], [binder("e", "float64", [3])]),
-                eqn(
-                    "jit", [{"var": "e"}], [binder("f", "float64", [3])], {"name": "inner"}, {"jaxpr": inner}
-                ),
-            ],
-            "outvars": [{"var": "f"}, {"var": "b"}, lit("int32", 7)],
-        },
-        "consts": [{"dtype": "float64", "shape": [3], "data": [1.0, "nan", -0.0]}],
-    }
+base_doc = irdocs.base_doc
 
 
 def doc_copy() -> dict[str, Any]:

@@ -33,6 +33,8 @@ from typing import Any
 
 import jax
 import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jax import lax as jlax
 from jax.extend.core import primitives as jprims
 
@@ -401,6 +403,23 @@ def mismatches(
     if tol.rtol or tol.atol or tol.floor:
         ok |= _close_ok(a, b, tol, np.broadcast_to(scale, a.shape))
     return ~ok
+
+
+def seeded(examples: int) -> Callable[[Callable[[int], None]], Callable[[], None]]:
+    """Run a check for ``examples`` Hypothesis-chosen integer seeds, the same ones every run
+    (derandomized, no example database), without health checks (the checks are slow by design)."""
+
+    def decorate(check: Callable[[int], None]) -> Callable[[], None]:
+        run = settings(
+            max_examples=examples,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )(given(st.integers(0, 2**32 - 1))(check))
+        return run  # type: ignore[no-any-return]
+
+    return decorate
 
 
 def report(actual: Any, expected: Any, bad: np.ndarray, tol: Tolerance, what: str = "") -> None:

@@ -30,8 +30,6 @@ from typing import Any
 import jax
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from jax_helpers import (
     ALL_DTYPES,
     CASES,
@@ -46,6 +44,7 @@ from jax_helpers import (
     jax_trace,
     mismatches,
     report,
+    seeded,
     tolerance,
 )
 
@@ -262,14 +261,7 @@ def run_batch(cases: Sequence[PrimCase], dtype: np.dtype, examples: int) -> None
         except AssertionError as exc:
             failures.append(str(exc))
 
-        @settings(
-            max_examples=examples,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(st.integers(0, 2**32 - 1))
+        @seeded(examples)
         def random_inputs(seed: int) -> None:
             compare_all(
                 [a.case.random_inputs(dtype, seed) for a in accepted], f"{dtype_id(dtype)} seed {seed}"

@@ -30,8 +30,6 @@ from typing import Any
 import jax
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from jax_helpers import (
     CASES,
     Domain,
@@ -42,6 +40,7 @@ from jax_helpers import (
     jax_custom_vjp_fn,
     random_array,
     ref_callable,
+    seeded,
     tolerance,
 )
 
@@ -148,15 +147,8 @@ def run_checks(checks: Sequence[Check], examples: int) -> None:
     """All checks in one jitted JAX program, for ``examples`` Hypothesis-chosen seeds."""
     program = jax.jit(lambda all_args: [c.jax(*args) for c, args in zip(checks, all_args, strict=True)])
 
-    @settings(
-        max_examples=examples,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(st.integers(0, 2**32 - 1))
-    def seeded(seed: int) -> None:
+    @seeded(examples)
+    def check_seed(seed: int) -> None:
         all_args = [c.inputs(seed) for c in checks]
         outs = program(all_args)
         errors = []
@@ -167,7 +159,7 @@ def run_checks(checks: Sequence[Check], examples: int) -> None:
                 errors.append(f"seed {seed}: {exc}")
         assert not errors, "\n".join(errors)
 
-    seeded()
+    check_seed()
 
 
 # --- helpers ------------------------------------------------------------------------------------------------

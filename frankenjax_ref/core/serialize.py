@@ -51,7 +51,7 @@ from frankenjax_ref.core.ir import Atom, ClosedJaxpr, Equation, Jaxpr, Literal, 
 from frankenjax_ref.core.params import ParamError
 from frankenjax_ref.core.pretty import var_name
 from frankenjax_ref.core.primitive import Primitive, lookup
-from frankenjax_ref.core.validate import join, validate
+from frankenjax_ref.core.validate import convert_params, join, validate
 from frankenjax_ref.core.values import (
     DEFAULT_LIMITS,
     ElementBudget,
@@ -344,31 +344,7 @@ class _Decoder:
             raise IRError(
                 "FJ-IR-PARAM", f"{prim.name}: params must be a JSON object, got {_jtype(obj)}", where=where
             )
-        if obj.keys() != prim.params.keys():
-            missing = sorted(prim.params.keys() - obj.keys())
-            extra = sorted(k[:64] for k in obj.keys() - prim.params.keys())[:5]
-            raise IRError(
-                "FJ-IR-PARAM", f"{prim.name}: params missing {missing} / unexpected {extra}", where=where
-            )
-        out: dict[str, Any] = {}
-        for key, spec in prim.params.items():
-            try:
-                out[key] = spec.type.decode(obj[key])
-            except ParamError as exc:
-                raise IRError(
-                    "FJ-IR-PARAM", f"{prim.name}: param {key!r}: {str(exc)[:300]}", where=f"{where}.{key}"
-                ) from None
-            except FJError as exc:
-                raise IRError(
-                    "FJ-IR-PARAM", f"{prim.name}: param {key!r}: {exc.message[:300]}", where=f"{where}.{key}"
-                ) from None
-            except (TypeError, ValueError, OverflowError, KeyError, AttributeError) as exc:
-                raise IRError(
-                    "FJ-IR-PARAM",
-                    f"{prim.name}: param {key!r}: {type(exc).__name__}: {str(exc)[:200]}",
-                    where=f"{where}.{key}",
-                ) from exc
-        return out
+        return convert_params(prim, obj, where, lambda spec, value: spec.type.decode(value))
 
     def sub_jaxprs(self, prim: Primitive, obj: Any, where: str, depth: int) -> dict[str, ClosedJaxpr]:
         if not isinstance(obj, dict):

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -59,6 +60,31 @@ def join(prefix: str, key: str) -> str:
 def eqn_where(path: str, eqn: Any) -> str:
     name = getattr(getattr(eqn, "primitive", None), "name", "?")
     return f"{path} ({name})"
+
+
+def convert_params(
+    prim: Primitive, params: Any, where: str, convert: Callable[[Any, Any], Any]
+) -> dict[str, Any]:
+    """``{key: convert(spec, params[key])}`` over ``prim``'s param specs, after checking that
+    ``params`` has exactly their keys; any failure is ``FJ-IR-PARAM`` naming the key. The
+    deserializer decodes JSON values this way and the validator checks in-memory ones."""
+    if set(params.keys()) != set(prim.params):
+        missing = sorted(set(prim.params) - set(params.keys()))
+        extra = sorted(str(k)[:64] for k in set(params.keys()) - set(prim.params))[:5]
+        message = f"{prim.name}: params missing {missing} / unexpected {extra}"
+        raise IRError("FJ-IR-PARAM", message, where=where)
+    out: dict[str, Any] = {}
+    for key, spec in prim.params.items():
+        at = f"{where}.{key}"
+        try:
+            out[key] = convert(spec, params[key])
+        except (ParamError, FJError) as exc:
+            reason = exc.message if isinstance(exc, FJError) else str(exc)
+            raise IRError("FJ-IR-PARAM", f"{prim.name}: param {key!r}: {reason[:300]}", where=at) from None
+        except (TypeError, ValueError, OverflowError, KeyError, AttributeError) as exc:
+            message = f"{prim.name}: param {key!r}: {type(exc).__name__}: {str(exc)[:200]}"
+            raise IRError("FJ-IR-PARAM", message, where=at) from exc
+    return out
 
 
 class _Validator:
@@ -249,23 +275,7 @@ class _Validator:
     def params(self, prim: Primitive, params: Any, where: str) -> None:
         if not hasattr(params, "keys"):
             raise IRError("FJ-IR-PARAM", f"{prim.name}: params must be a mapping", where=where)
-        if set(params.keys()) != set(prim.params):
-            missing = sorted(set(prim.params) - set(params.keys()))
-            extra = sorted(map(str, set(params.keys()) - set(prim.params)))
-            raise IRError(
-                "FJ-IR-PARAM", f"{prim.name}: params missing {missing} / unexpected {extra}", where=where
-            )
-        for key, spec in prim.params.items():
-            try:
-                spec.type.normalize(params[key])
-            except ParamError as exc:
-                raise IRError(
-                    "FJ-IR-PARAM", f"{prim.name}: param {key!r}: {str(exc)[:300]}", where=f"{where}.{key}"
-                ) from None
-            except FJError as exc:
-                raise IRError(
-                    "FJ-IR-PARAM", f"{prim.name}: param {key!r}: {exc.message[:300]}", where=f"{where}.{key}"
-                ) from None
+        convert_params(prim, params, where, lambda spec, value: spec.type.normalize(value))
 
     def abstract_eval(self, eqn: Equation, where: str) -> list[Any]:
         prim = eqn.primitive

@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from harness.commands._parallel import add_parallel_arguments, parallel_session
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -24,43 +26,26 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--output", metavar="DIR", help="where to write bundles (default: fixtures/)")
     parser.add_argument(
-        "--only",
-        metavar="PATTERN",
-        action="append",
-        help="capture only cases whose id or family matches (fnmatch; a plain prefix works too); "
-        "repeatable; the cases are merged into the existing bundles",
-    )
-    parser.add_argument(
-        "--jobs",
-        type=int,
-        metavar="N",
-        help="worker processes (default: the number of CPUs; 0 runs in this process)",
-    )
-    parser.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster (tcp://host:8786) instead")
-    parser.add_argument(
         "--check-determinism",
         action="store_true",
         help="run JAX twice per case; refuse cases whose outputs differ bit for bit",
     )
-    parser.add_argument(
-        "--known-divergences",
-        metavar="FILE",
-        help="the reviewed list giving reasons for nondeterministic cases "
+    add_parallel_arguments(
+        parser,
+        only_help="capture only cases whose id or family matches (fnmatch; a plain prefix works too); "
+        "repeatable; the cases are merged into the existing bundles",
+        known_divergences_help="the reviewed list giving reasons for nondeterministic cases "
         "(default: ci/known_divergences.v1.json)",
+        json_help="print the result as JSON",
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress line")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(run=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from harness.capture import capture
-    from harness.executor import TerminalProgress, make_executor
     from harness.render import print_json, table
 
-    progress = TerminalProgress("capture", quiet=args.quiet or args.json)
-    executor = make_executor(address=args.dask) if args.dask else None
-    try:
+    with parallel_session("capture", args) as (executor, progress):
         result = capture(
             output_dir=args.output,
             patterns=args.only,
@@ -71,10 +56,6 @@ def _run(args: argparse.Namespace) -> int:
             progress=progress,
             known_divergences=args.known_divergences,
         )
-    finally:
-        progress.close()
-        if executor is not None:
-            executor.shutdown(wait=True)
     if args.json:
         print_json(result)
         return 0 if result.ok else 1

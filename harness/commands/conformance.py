@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from harness.commands._parallel import add_parallel_arguments, parallel_session
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -24,34 +26,20 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--junit", metavar="FILE", help="JUnit XML path (default: <report-dir>/parity-report.junit.xml)"
     )
-    parser.add_argument(
-        "--jobs",
-        type=int,
-        metavar="N",
-        help="worker processes (default: the number of CPUs; 0 runs in this process)",
+    add_parallel_arguments(
+        parser,
+        only_help="run only matching case ids (repeatable)",
+        known_divergences_help="the reviewed list (default: ci/known_divergences.v1.json)",
+        json_help="print the totals as JSON",
     )
-    parser.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster (tcp://host:8786) instead")
-    parser.add_argument(
-        "--only", metavar="PATTERN", action="append", help="run only matching case ids (repeatable)"
-    )
-    parser.add_argument(
-        "--known-divergences",
-        metavar="FILE",
-        help="the reviewed list (default: ci/known_divergences.v1.json)",
-    )
-    parser.add_argument("--quiet", action="store_true", help="no progress line")
-    parser.add_argument("--json", action="store_true", help="print the totals as JSON")
     parser.set_defaults(run=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from harness.conformance import run_conformance
-    from harness.executor import TerminalProgress, make_executor
     from harness.render import print_json, table
 
-    progress = TerminalProgress("conformance", quiet=args.quiet or args.json)
-    executor = make_executor(address=args.dask) if args.dask else None
-    try:
+    with parallel_session("conformance", args) as (executor, progress):
         report = run_conformance(
             args.fixtures,
             report_dir=args.report_dir,
@@ -62,10 +50,6 @@ def _run(args: argparse.Namespace) -> int:
             patterns=args.only,
             progress=progress,
         )
-    finally:
-        progress.close()
-        if executor is not None:
-            executor.shutdown(wait=True)
     if args.json:
         print_json(
             {

@@ -366,54 +366,16 @@ def _chain_program() -> Any:
 
 
 def _base_doc() -> dict[str, Any]:
-    """A small valid document written by hand: a const, literals and a jit (the near-miss base)."""
+    """The hand-written base document with a reduction added (the near-miss base): a const,
+    literals, a jit and a reduce_sum whose params the near misses corrupt."""
+    from harness.irdocs import base_doc, binder, eqn
 
-    from harness.irdocs import binder, eqn, lit
-
-    inner = {
-        "jaxpr": {
-            "constvars": [],
-            "invars": [binder("x", "float64", [3])],
-            "equations": [eqn("sin", [{"var": "x"}], [binder("y", "float64", [3])], {"accuracy": None})],
-            "outvars": [{"var": "y"}],
-        },
-        "consts": [],
-    }
-    return {
-        "schema": "frankenjax.ir.v1",
-        "jaxpr": {
-            "constvars": [binder("c", "float64", [3])],
-            "invars": [binder("a", "float64", [3]), binder("b", "float64", [], True)],
-            "equations": [
-                eqn(
-                    "mul",
-                    [
-                        {"var": "a"},
-                        lit("float64", 2.0, True),
-                    ],
-                    [binder("d", "float64", [3])],
-                    {"out_dtype": None},
-                ),
-                eqn("add", [{"var": "d"}, {"var": "c"}], [binder("e", "float64", [3])]),
-                eqn(
-                    "jit", [{"var": "e"}], [binder("f", "float64", [3])], {"name": "inner"}, {"jaxpr": inner}
-                ),
-                eqn(
-                    "reduce_sum",
-                    [{"var": "f"}],
-                    [binder("g", "float64", [])],
-                    {"axes": [0], "out_sharding": None},
-                ),
-            ],
-            "outvars": [
-                {"var": "f"},
-                {"var": "b"},
-                {"var": "g"},
-                lit("int32", 7),
-            ],
-        },
-        "consts": [{"dtype": "float64", "shape": [3], "data": [1.0, "nan", -0.0]}],
-    }
+    doc = base_doc()
+    jaxpr = doc["jaxpr"]
+    params = {"axes": [0], "out_sharding": None}
+    jaxpr["equations"].append(eqn("reduce_sum", [{"var": "f"}], [binder("g", "float64", [])], params))
+    jaxpr["outvars"].insert(2, {"var": "g"})
+    return doc
 
 
 def _edit(path: tuple[Any, ...], value: Any = ..., *, delete: bool = False) -> Callable[[Any], Any]:

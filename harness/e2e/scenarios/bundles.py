@@ -103,17 +103,6 @@ def load_cases_step(ctx: ScenarioContext) -> dict[str, Any]:
     }
 
 
-def _codes_of(exc: Any) -> list[str]:
-    from frankenjax_ref.errors import FJError
-
-    codes = [exc.code]
-    cause = exc.__cause__
-    while isinstance(cause, FJError):
-        codes.append(cause.code)
-        cause = cause.__cause__
-    return codes
-
-
 def dispatch_case(case: dict[str, Any]) -> dict[str, Any]:
     """One case: dispatch it (or hand a probe to conformance) and judge it. Never raises."""
     import traceback
@@ -161,7 +150,7 @@ def dispatch_case(case: dict[str, Any]) -> dict[str, Any]:
         with ledger.using(ledger.Ledger()):
             result = dispatch.run(fc.closed, fc.stack, fc.inputs)
     except FJError as exc:
-        codes = _codes_of(exc)
+        codes = exc.chain_codes()
         record["error_codes"] = codes
         if fc.expected_error is not None and set(codes) & set(fc.expected_error["codes"]):
             return {**record, "status": "pass", "kind": "error_agrees", "message": exc.message[:300]}

@@ -24,6 +24,7 @@ from frankenjax_ref.core.ir import ClosedJaxpr
 from frankenjax_ref.interpreters.tracing import trace_to_jaxpr
 from frankenjax_ref.primitives.jit import jit_call
 from harness import irdocs
+from harness.fuzz.seeds import literal_for
 
 F64, F32, F16, BF16 = dtypes.float64, dtypes.float32, dtypes.float16, dtypes.bfloat16
 FLOATS = (F64, F32, F16, BF16)
@@ -84,24 +85,12 @@ def nested_jit(depth: int = 3) -> ClosedJaxpr:
     return body
 
 
-def _scalar(d: np.dtype) -> np.ndarray:
-    if d == dtypes.bool_:
-        return np.array(True)
-    if dtypes.is_unsigned(d):
-        return np.array(np.iinfo(d).max, dtype=d)
-    if dtypes.is_integer(d):
-        return np.array(np.iinfo(d).min, dtype=d)
-    if dtypes.is_complex(d):
-        return np.array(complex(-0.0, 1.5), dtype=d)
-    return np.array(-2.5, dtype=d)
-
-
 def literals_every_dtype() -> ClosedJaxpr:
     """``eq x <literal>`` for every dtype, plus special float literals."""
     all_dtypes = list(dtypes.ALL)
 
     def f(*xs: Any) -> Any:
-        outs = [lax.eq(x, _scalar(d)) for x, d in zip(xs, all_dtypes, strict=True)]
+        outs = [lax.eq(x, literal_for(d)) for x, d in zip(xs, all_dtypes, strict=True)]
         x64 = xs[all_dtypes.index(F64)]
         x32 = xs[all_dtypes.index(F32)]
         xb = xs[all_dtypes.index(BF16)]

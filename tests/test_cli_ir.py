@@ -12,6 +12,7 @@ import pytest
 
 from frankenjax_ref import ir
 from harness.cli import main
+from harness.fuzz.seeds import literal_for
 
 
 def write(path: Path, obj: Any) -> str:
@@ -97,7 +98,7 @@ def test_eval(program: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 def test_eval_hand_written_args_and_every_dtype(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     closed = ir_cases.literals_every_dtype()
     program = write(tmp_path / "p.json", ir.dumps(closed))
-    arrays = [ir_cases._scalar(a.dtype) for a in closed.in_avals]
+    arrays = [literal_for(a.dtype) for a in closed.in_avals]
     rc, out, err = run(capsys, "eval", program, "--args", write(tmp_path / "a.json", args_doc(*arrays)))
     assert rc == 0, err
     outputs = json.loads(out)["outputs"]

@@ -307,25 +307,30 @@ def _consts_every_dtype() -> Any:
     return _trace(lambda x: [lax.neg(x), *consts], _avals((F64, (2,))))
 
 
+def literal_for(d: np.dtype) -> np.ndarray:
+    """A scalar of dtype ``d`` that stresses its encoding: an integer extreme, a complex with a
+    negative-zero part, a float that is not a small integer."""
+    from frankenjax_ref.core import dtypes
+
+    if d == dtypes.bool_:
+        return np.array(True)
+    if dtypes.is_unsigned(d):
+        return np.array(np.iinfo(d).max, dtype=d)
+    if dtypes.is_integer(d):
+        return np.array(np.iinfo(d).min, dtype=d)
+    if dtypes.is_complex(d):
+        return np.array(complex(-0.0, 1.5), dtype=d)
+    return np.array(-2.5, dtype=d)
+
+
 def _literals_every_dtype() -> Any:
     from frankenjax_ref import lax
     from frankenjax_ref.core import dtypes
 
     every = list(dtypes.ALL)
 
-    def scalar(d: np.dtype) -> np.ndarray:
-        if d == dtypes.bool_:
-            return np.array(True)
-        if dtypes.is_unsigned(d):
-            return np.array(np.iinfo(d).max, dtype=d)
-        if dtypes.is_integer(d):
-            return np.array(np.iinfo(d).min, dtype=d)
-        if dtypes.is_complex(d):
-            return np.array(complex(-0.0, 1.5), dtype=d)
-        return np.array(-2.5, dtype=d)
-
     def f(*xs: Any) -> Any:
-        outs = [lax.eq(x, scalar(d)) for x, d in zip(xs, every, strict=True)]
+        outs = [lax.eq(x, literal_for(d)) for x, d in zip(xs, every, strict=True)]
         x64 = xs[every.index(np.dtype(F64))]
         outs += [lax.add(x64, np.float64(np.inf)), lax.mul(x64, np.float64(-0.0)), lax.add(x64, 2.0)]
         outs += [lax.add(x64, np.float64(5e-324)), lax.add(x64, np.float64(np.nan))]

@@ -8,8 +8,10 @@ a chlo decomposition from functional_algorithms, or its elemental emitter for op
 whole), so every select, product and sum, and with it every signed zero, is XLA's; the
 real functions they call (sin, exp, log1p, ...) are NumPy's, which agree with XLA's to an
 ulp or so. Kernels map parts to parts (``re, im -> re, im``) so they compose as XLA's
-expansions do (sinh through exp, atan through atanh). Infinite and NaN parts are out of
-scope (KD-0005). ``tests/test_complex_kernels.py`` checks every kernel against live JAX.
+expansions do (sinh through exp, atan through atanh). On infinite and NaN parts they make
+XLA's choices too (C99's recoveries in division, NaN + NaN i from sqrt and log1p of a NaN
+part, signed zeros from rsqrt of an infinite part). ``tests/test_complex_kernels.py`` checks
+every kernel against live JAX on finite, special and random values.
 """
 
 from __future__ import annotations
@@ -101,14 +103,19 @@ def _fma(a: Any, b: Any, c: Any) -> Any:
 
 
 def _cmul(a: Any, b: Any, c: Any, d: Any) -> Parts:
-    """(a+bi)(c+di) as XLA multiplies: (ac - bd) + (ad + bc)i, each first product fused into its sum."""
-    return _fma(a, c, -(b * d)), _fma(a, d, b * c)
+    """(a+bi)(c+di) as XLA multiplies: (ac - bd) + (bc + ad)i, with ac and bc fused into their sums
+    (bit for bit with jaxlib 0.10.2 on 20,000 random products per dtype; fusing ad instead matches
+    65% of imaginary parts)."""
+    return _fma(a, c, -(b * d)), _fma(b, c, a * d)
 
 
 def divide_parts(a: Any, b: Any, c: Any, d: Any) -> Parts:
-    """(a+bi)/(c+di) as XLA divides: Smith's algorithm, the larger part of the divisor scaled to 1
-    (products fused into their sums); a zero divisor gives copysign(inf, c) times each part of
-    a numerator that is not NaN + NaN i."""
+    """(a+bi)/(c+di) as XLA divides (MLIR's complex-to-standard lowering): Smith's algorithm, the
+    larger part of the divisor scaled to 1 (products fused into their sums); where that gives
+    NaN + NaN i, C99's recoveries, in order: a zero divisor gives copysign(inf, c) times each part
+    of a numerator that is not NaN + NaN i; an infinite numerator over a finite divisor, inf times
+    the quotient of the numerator's unit infinities; a finite numerator over an infinite divisor,
+    zero times the quotient of the numerator over the divisor's unit infinities."""
     c_over_d = c / d
     d_over_c = d / c
     c_smaller = np.abs(c) < np.abs(d)
@@ -116,10 +123,25 @@ def divide_parts(a: Any, b: Any, c: Any, d: Any) -> Parts:
     den_c = _fma(d_over_c, d, c)
     re = np.where(c_smaller, _fma(c_over_d, a, b) / den_d, _fma(d_over_c, b, a) / den_c)
     im = np.where(c_smaller, _fma(c_over_d, b, -a) / den_d, _fma(-d_over_c, a, b) / den_c)
-    zero_divisor = (c == 0) & (d == 0) & ~(np.isnan(a) & np.isnan(b))
-    inf = np.copysign(np.inf, c)
-    fix = np.isnan(re) & np.isnan(im) & zero_divisor
-    return np.where(fix, inf * a, re), np.where(fix, inf * b, im)
+    nan = np.isnan(re) & np.isnan(im)
+
+    def unit_inf(x: Any) -> Any:
+        return np.copysign(np.where(np.isinf(x), 1.0, 0.0), x)
+
+    numerator_finite, divisor_finite = np.isfinite(a) & np.isfinite(b), np.isfinite(c) & np.isfinite(d)
+    numerator_inf, divisor_inf = np.isinf(a) | np.isinf(b), np.isinf(c) | np.isinf(d)
+    zero_divisor = nan & (c == 0) & (d == 0) & ~(np.isnan(a) & np.isnan(b))
+    inf_over_finite = nan & numerator_inf & divisor_finite
+    finite_over_inf = nan & numerator_finite & divisor_inf
+    ua, ub, uc, ud = unit_inf(a), unit_inf(b), unit_inf(c), unit_inf(d)
+    cases = [
+        (zero_divisor, (np.copysign(np.inf, c) * a, np.copysign(np.inf, c) * b)),
+        (inf_over_finite, (np.inf * (ua * c + ub * d), np.inf * (ub * c - ua * d))),
+        (finite_over_inf, (0.0 * (a * uc + b * ud), 0.0 * (b * uc - a * ud))),
+    ]
+    for where, (fix_re, fix_im) in reversed(cases):  # the first matching case wins
+        re, im = np.where(where, fix_re, re), np.where(where, fix_im, im)
+    return re, im
 
 
 def exp_parts(a: Any, b: Any) -> Parts:
@@ -352,15 +374,23 @@ def _complex_abs(a: Any, b: Any) -> Any:
 
 def tanh_parts(a: Any, b: Any) -> Parts:
     """XLA's complex tanh: (e^2a - e^-2a + 4i sin b cos b) / (e^2a + e^-2a - 2 + 4 cos² b), the
-    exponentials from expm1; real part ±1 where e^2a overflows, imaginary part +0 where b == 0."""
+    exponentials from expm1; real part ±1 where e^2a overflows, imaginary part +0 where b == 0 and
+    where e^2a overflows with b infinite or NaN (elsewhere the sign of sin b cos b over infinity)."""
     two_a = a + a
     e_plus, e_minus = _real.expm1(two_a), _real.expm1(-1.0 * two_a)
     cos_b, sin_b = _real.cos(b), _real.sin(b)
     exp_sum_m2 = e_plus + e_minus
     denom = _fma(cos_b * cos_b, 4.0, exp_sum_m2)
     re = np.where(exp_sum_m2 == np.inf, np.copysign(1.0, a), (e_plus - e_minus) / denom)
-    im = np.where(b == 0, 0.0, 4 * (cos_b * sin_b) / denom)
+    im = np.where((b == 0) | ((exp_sum_m2 == np.inf) & ~np.isfinite(b)), 0.0, 4 * (cos_b * sin_b) / denom)
     return re, im
+
+
+def logistic_parts(a: Any, b: Any) -> Parts:
+    """XLA's complex logistic: 1 / (1 + exp(-z)), each step a complex op (so an infinite
+    exp(-z) gives a signed zero through the division's recovery, a NaN one NaN + NaN i)."""
+    e_re, e_im = exp_parts(-1.0 * a, -1.0 * b)
+    return divide_parts(1.0, 0.0, 1.0 + e_re, 0.0 + e_im)
 
 
 def tan_parts(a: Any, b: Any) -> Parts:
@@ -379,7 +409,10 @@ def expm1_parts(a: Any, b: Any) -> Parts:
 
 def rsqrt_parts(a: Any, b: Any) -> Parts:
     """XLA's complex rsqrt: |z|^-1/2 (cos(-t/2) + i sin(-t/2)), t = atan2(b, a), with
-    |z|^-1/2 = rsqrt(max) rsqrt(sqrt(1 + (min/max)²)); rsqrt(0) is inf + nan i."""
+    |z|^-1/2 = rsqrt(max) rsqrt(sqrt(1 + (min/max)²)); rsqrt(0) is inf + nan i; an infinite part
+    gives zeros, the real one signed as a where a is not finite (else +0) and the imaginary one
+    signed as -b, a NaN's sign bit counting (jaxlib 0.10.2 on every pair of 0, -0, 1, -1.5, ±inf
+    and NaN parts, and on the NaN of inf - inf, whose sign bit is set on x86)."""
     abs_a, abs_b = np.abs(a), np.abs(b)
     hi, lo = np.maximum(abs_a, abs_b), np.minimum(abs_a, abs_b)
     ratio = lo / hi
@@ -387,7 +420,11 @@ def rsqrt_parts(a: Any, b: Any) -> Parts:
     r = np.where(np.isnan(r), real_rsqrt(lo), r)
     angle = _real.arctan2(b, a) * -0.5
     zero = (a == 0) & (b == 0)
-    return np.where(zero, np.inf, r * _real.cos(angle)), np.where(zero, np.nan, r * _real.sin(angle))
+    re = np.where(zero, np.inf, r * _real.cos(angle))
+    im = np.where(zero, np.nan, r * _real.sin(angle))
+    infinite = np.isinf(a) | np.isinf(b)
+    zero_re = np.where(np.isfinite(a), 0.0, np.copysign(0.0, a))
+    return np.where(infinite, zero_re, re), np.where(infinite, np.copysign(0.0, -b), im)
 
 
 def pow_parts(a: Any, b: Any, c: Any, d: Any) -> Parts:
@@ -405,7 +442,7 @@ def pow_parts(a: Any, b: Any, c: Any, d: Any) -> Parts:
     real_inf_base = (a == np.inf) & (b == 0) & (d == 0)
     re = np.where(real_inf_base & (c > 0), np.inf, np.where(real_inf_base & (c < 0), 0.0, re))
     re = np.where(one, 1.0, re)
-    im = np.where(one | (real_inf_base & (c != 0)), 0.0, im)
+    im = np.where(one | (real_inf_base & ((c > 0) | (c < 0))), 0.0, im)  # a NaN exponent keeps NaN
     return re, im
 
 
@@ -469,6 +506,18 @@ def multiply(x: Any, y: Any) -> Any:
     if not dtypes.is_complex(x.dtype):
         return np.multiply(x, y)
     return from_parts(*_cmul(x.real, x.imag, y.real, y.imag), x.dtype)
+
+
+def nan_if_any_part_nan(kernel: Any) -> Any:
+    """``kernel`` with NaN + NaN i wherever a part of the argument is NaN: XLA's complex sqrt and
+    log1p give that even where C99 keeps an infinite part (sqrt(inf + NaN i) is inf + NaN i in C99)."""
+
+    def wrapped(a: Any, b: Any) -> Parts:
+        re, im = kernel(a, b)
+        nan = np.isnan(a) | np.isnan(b)
+        return np.where(nan, np.nan, re), np.where(nan, np.nan, im)
+
+    return wrapped
 
 
 def complex_unary(real_fn: Any, kernel: Any) -> Any:

@@ -21,7 +21,7 @@ part (``conj`` of a real is ``x+0j``).
 Known, documented differences from XLA:CPU (see ``tests/jax_helpers.py``,
 ``DIVERGENCES``): the reference keeps IEEE subnormals where XLA:CPU flushes
 them to zero; transcendental functions come from NumPy's libm, not XLA's
-approximations; complex functions of infinite or NaN parts are not XLA's (KD-0005).
+approximations, so XLA's float64 log1p error near -0.4 is not reproduced (KD-0006).
 """
 
 from __future__ import annotations
@@ -130,22 +130,6 @@ def_impl(tan_p, unary_impl(ck.complex_unary(np.tan, ck.tan_parts)))
 defjvp2(tan_p, lambda g, ans, x, **_: mul(g, add(const_like(x, 1), square(ans))))
 
 
-def _ignoring_zero_signs(fn: Any) -> Any:
-    """``fn`` with XLA's branch cuts: a complex argument's -0.0 parts count as +0.0.
-
-    C99 (and NumPy) use the sign of a zero part to pick a side of a branch cut
-    (``sqrt(-1.5 - 0j)`` is ``-1.22j``); XLA's asin, acos, asinh, acosh and sqrt
-    do not (``+1.22j``).
-    """
-
-    def wrapped(x: np.ndarray) -> np.ndarray:
-        if dtypes.is_complex(x.dtype):
-            x = ck.from_parts(x.real + 0.0, x.imag + 0.0, x.dtype)  # -0.0 + 0.0 is +0.0
-        return fn(x)
-
-    return wrapped
-
-
 asin_p = standard_unop("asin", INEXACT)
 def_impl(asin_p, unary_impl(ck.complex_unary(np.arcsin, ck.asin_parts)))
 defjvp(asin_p, lambda g, x: mul(g, rsqrt(sub(const_like(x, 1), square(x)))))
@@ -195,20 +179,17 @@ def_impl(log_p, unary_impl(ck.complex_unary(np.log, ck.log_parts)))
 defjvp(log_p, lambda g, x, **_: div(g, x))
 
 
-def _log1p(x: np.ndarray) -> np.ndarray:
-    if dtypes.is_complex(x.dtype):
-        # NumPy's complex log1p is log(1 + x), which loses small x; XLA (and this) keep it:
-        # log|1+x| = log1p(2 re + re^2 + im^2) / 2 for small x, else log(hypot(1 + re, im));
-        # arg(1+x) = atan2(im, 1 + re)
-        re, im = x.real, x.imag
-        small = (np.abs(re) < 0.5) & (np.abs(im) < 0.5)
-        log_abs = np.where(small, np.log1p(re * (2 + re) + im * im) / 2, np.log(np.hypot(1 + re, im)))
-        return ck.from_parts(log_abs, np.arctan2(im, 1 + re), x.dtype)
-    return np.log1p(x)
+def _log1p_parts(re: Any, im: Any) -> tuple[Any, Any]:
+    """NumPy's complex log1p is log(1 + x), which loses small x; XLA (and this) keep it:
+    log|1+x| = log1p(2 re + re^2 + im^2) / 2 for small x, else log(hypot(1 + re, im));
+    arg(1+x) = atan2(im, 1 + re)."""
+    small = (np.abs(re) < 0.5) & (np.abs(im) < 0.5)
+    log_abs = np.where(small, np.log1p(re * (2 + re) + im * im) / 2, np.log(np.hypot(1 + re, im)))
+    return log_abs, np.arctan2(im, 1 + re)
 
 
 log1p_p = standard_unop("log1p", INEXACT, params=_ACC)
-def_impl(log1p_p, unary_impl(_log1p))
+def_impl(log1p_p, unary_impl(ck.complex_unary(np.log1p, ck.nan_if_any_part_nan(_log1p_parts))))
 defjvp(log1p_p, lambda g, x, **_: div(g, add(x, _one(x))))
 
 expm1_p = standard_unop("expm1", INEXACT, params=_ACC)
@@ -218,10 +199,13 @@ defjvp2(expm1_p, lambda g, ans, x, **_: mul(g, add(ans, _one(ans))))
 
 def _logistic(x: Any, **_: Any) -> np.ndarray:
     """XLA lowers logistic as 1 / (1 + exp(-x)), each step rounded to the operand's type (not widened:
-    in float16, exp(11.5) overflows and logistic(-11.5) is 0 in XLA, as here)."""
+    in float16, exp(11.5) overflows and logistic(-11.5) is 0 in XLA, as here); complex operands
+    part by part (:func:`.complex_kernels.logistic_parts`)."""
     x = np.asarray(x)
     one = np.ones((), x.dtype)
     with np.errstate(all="ignore"):
+        if dtypes.is_complex(x.dtype):
+            return ck.from_parts(*ck.logistic_parts(x.real, x.imag), x.dtype)
         return np.asarray(one / (one + np.exp(-x)))
 
 
@@ -230,7 +214,17 @@ def_impl(logistic_p, _logistic)
 defjvp2(logistic_p, lambda g, ans, x, **_: mul(g, mul(ans, sub(_one(ans), ans))))
 
 sqrt_p = standard_unop("sqrt", INEXACT, params=_ACC)
-def_impl(sqrt_p, unary_impl(_ignoring_zero_signs(np.sqrt)))
+
+
+def _sqrt_parts(re: Any, im: Any) -> tuple[Any, Any]:
+    """NumPy's (C99's) complex sqrt with XLA's branch cut: a -0.0 part counts as +0.0. C99 uses
+    the sign of a zero part to pick a side of the cut (sqrt(-1.5 - 0j) is -1.22j); XLA does not
+    (+1.22j)."""
+    root = np.sqrt(ck.from_parts(re + 0.0, im + 0.0, dtypes.complex_dtype_for(np.asarray(re).dtype)))
+    return root.real, root.imag
+
+
+def_impl(sqrt_p, unary_impl(ck.complex_unary(np.sqrt, ck.nan_if_any_part_nan(_sqrt_parts))))
 defjvp2(sqrt_p, lambda g, ans, x, **_: mul(g, div(const_like(x, 0.5), ans)))
 
 
@@ -349,7 +343,7 @@ def _integer_pow(x: np.ndarray, y: int) -> np.ndarray:
         if y > 0:
             x = ck.multiply(x, x)
     assert acc is not None
-    return np.ones((), acc.dtype) / acc if reciprocal else acc
+    return _div(np.ones((), acc.dtype), acc) if reciprocal else acc
 
 
 integer_pow_p = standard_unop("integer_pow", NUM, params={"y": Param(INT_PARAM)})

@@ -17,7 +17,8 @@ Edge values per dtype (:func:`edge_values`):
 * bool: both values;
 * complex: pairs of a smaller float edge set for the real and imaginary parts;
   pairs with an inf or NaN part are the ``nonfinite`` set of their own
-  (XLA's complex kernels do not follow C99 Annex G there: KD-0005).
+  (XLA's complex kernels do not follow C99 Annex G there; the reference follows
+  XLA's, except in dot products: KD-0005).
 
 Binary elementwise primitives get the full cross product of edge values (every
 pair appears once), so ``inf - inf``, ``0 / 0``, ``-0.0 * x`` and integer
@@ -127,9 +128,9 @@ def _complex_edges(dtype: str, nonfinite: bool) -> np.ndarray:
 
     With ``nonfinite`` only the pairs with an infinite or NaN part, otherwise
     only the finite pairs. XLA's complex kernels do not follow C99 Annex G for
-    inf/NaN components (nor NumPy, which does), so those inputs form a set of
-    their own, reviewed as known divergence KD-0005, while finite edge values
-    (signed zeros, tiny, large) stay strictly compared.
+    inf/NaN components (NumPy does), so those inputs form a set of their own,
+    which a reviewed known divergence can name (KD-0005: complex dot products)
+    without touching the finite edge values (signed zeros, tiny, large).
     """
     comp = dtypes.float32 if dtype == "complex64" else dtypes.float64
     parts = np.array([0.0, -0.0, 1.0, -1.5, np.inf, -np.inf, np.nan, 1e-3], dtype=comp)

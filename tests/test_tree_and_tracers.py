@@ -76,6 +76,18 @@ def test_python_control_flow_on_a_jvp_tracer_is_concrete_as_in_jax() -> None:
     assert (float(got[0]), float(got[1])) == (float(want[0]), float(want[1]))
 
 
+@pytest.mark.parametrize("convert", [float, complex], ids=["float", "complex"])
+def test_float_and_complex_of_a_jvp_tracer_raise_as_in_jax(convert: Any) -> None:
+    """Unlike bool() and int(), JAX refuses float() and complex() even with a concrete primal."""
+    with pytest.raises(jax.errors.ConcretizationTypeError):
+        jax.jvp(lambda x: convert(x) * x, (2.5,), (1.0,))
+    runs = [lambda f: fj.jvp(f, (2.5,), (1.0,)), lambda f: fj.grad(f)(2.5), lambda f: fj.jit(f)(2.5)]
+    for run in runs:
+        with pytest.raises(TransformError) as exc:
+            run(lambda x: abs(convert(x)) * x)
+        assert exc.value.code == "FJ-TRANSFORM-CONCRETE"
+
+
 @pytest.mark.parametrize("transform", [fj.jit, fj.vmap, fj.make_jaxpr])
 def test_python_control_flow_on_an_abstract_tracer_is_a_typed_error(transform: Any) -> None:
     with pytest.raises(TransformError) as exc:

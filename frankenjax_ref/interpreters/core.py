@@ -158,7 +158,21 @@ class Tracer:
         return int(self.to_concrete())
 
     def __float__(self) -> float:
-        return float(self.to_concrete())
+        raise self._concretization_error("float()")
+
+    def __complex__(self) -> complex:
+        raise self._concretization_error("complex()")
+
+    def _concretization_error(self, what: str) -> TransformError:
+        """JAX refuses ``float()`` and ``complex()`` of every tracer, even a JVP tracer whose primal
+        is concrete (a Python float would silently drop the tangent), while ``bool()``, ``int()``
+        and ``operator.index()`` read a concrete primal."""
+        return TransformError(
+            "FJ-TRANSFORM-CONCRETE",
+            f"{what} of a tracer {self.aval.str_short()} inside {type(self._trace).__name__}: "
+            "the result would drop what the transform tracks",
+            hint="keep the value an array (it is one already); use lax/numpy operations on it",
+        )
 
     def __index__(self) -> int:
         return operator.index(self.to_concrete())

@@ -125,7 +125,7 @@ def _check_tangent(primal: Any, tangent: Any, i: int) -> Any:
     expected = tangent_aval(p)
     if t.shape != p.shape:
         raise TransformError(
-            "FJ-TRANSFORM-TREE", f"jvp: primal and tangent {i} have different shapes {p.shape} and {t.shape}"
+            "FJ-TRANSFORM-SHAPE", f"jvp: primal and tangent {i} have different shapes {p.shape} and {t.shape}"
         )
     if t.dtype != expected.dtype:
         raise TransformError(

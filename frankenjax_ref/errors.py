@@ -165,8 +165,9 @@ for _code, _summary in [
     ("FJ-VMAP-AXES", "in_axes/out_axes do not match the arguments or results"),
     ("FJ-VMAP-SIZE", "mapped axes have inconsistent or missing sizes"),
     ("FJ-TRANSFORM-TREE", "pytree structures do not match"),
+    ("FJ-TRANSFORM-SHAPE", "a jvp tangent does not have its primal's shape"),
     ("FJ-TRANSFORM-LEAKED", "a tracer escaped the transform that created it"),
-    ("FJ-TRANSFORM-CONCRETE", "Python control flow needed a concrete value inside a trace"),
+    ("FJ-TRANSFORM-CONCRETE", "a concrete value was needed from a tracer (Python control flow, float())"),
     ("FJ-TRANSFORM-TYPE", "a transform argument is not an array or pytree of arrays"),
 ]:
     register_code(_code, "TRANSFORM", _summary)

@@ -76,6 +76,22 @@ def test_python_control_flow_on_a_jvp_tracer_is_concrete_as_in_jax() -> None:
     assert (float(got[0]), float(got[1])) == (float(want[0]), float(want[1]))
 
 
+def test_jvp_checks_tangents_as_jax() -> None:
+    """Structure, shape and dtype of tangents are checked separately, each with its own code."""
+    cases = [
+        ((np.ones(3),), (np.ones(3), np.ones(3)), TypeError, "FJ-TRANSFORM-TREE"),
+        ((np.ones(3),), (np.ones(2),), ValueError, "FJ-TRANSFORM-SHAPE"),
+        ((np.ones(3),), (np.ones(3, np.float32),), TypeError, "FJ-TRANSFORM-TYPE"),
+        ((np.arange(3),), (np.ones(3),), TypeError, "FJ-TRANSFORM-TYPE"),  # an int primal needs float0
+    ]
+    for primals, tangents, jax_error, code in cases:
+        with pytest.raises(jax_error):
+            jax.jvp(lambda x: x * 2, primals, tangents)
+        with pytest.raises(TransformError) as exc:
+            fj.jvp(lambda x: x * 2, primals, tangents)
+        assert exc.value.code == code
+
+
 @pytest.mark.parametrize("convert", [float, complex], ids=["float", "complex"])
 def test_float_and_complex_of_a_jvp_tracer_raise_as_in_jax(convert: Any) -> None:
     """Unlike bool() and int(), JAX refuses float() and complex() even with a concrete primal."""

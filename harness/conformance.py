@@ -696,7 +696,7 @@ def primitives_table(report_path: str | Path | None = None) -> PrimitivesTable:
     rows = []
     for cov in rule_coverage():
         c = counts.get(cov.primitive)
-        fam = "custom" if cov.primitive.startswith("custom_") else family_of(cov.primitive)
+        fam = family_of(cov.primitive)
         rows.append(
             PrimitiveRow(
                 cov.primitive,

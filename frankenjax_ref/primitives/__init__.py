@@ -15,7 +15,7 @@ from frankenjax_ref.interpreters.jvp import jvp_rules
 from frankenjax_ref.interpreters.transpose import transpose_rules
 from frankenjax_ref.primitives import (
     conversion,
-    custom,  # noqa: F401  (custom_jvp_call, custom_vjp_call, custom_lin)
+    custom,
     elementwise,
     jit,
     linalg,
@@ -32,6 +32,7 @@ FAMILIES = {
     "reductions": reductions,
     "linalg": linalg,
     "jit": jit,
+    "custom": custom,  # custom_jvp_call, custom_vjp_call, custom_lin
 }
 
 
@@ -61,7 +62,7 @@ def rule_coverage() -> list[RuleCoverage]:
 
 
 def family_of(name: str) -> str:
-    """The family module a primitive is declared in (``ad_util`` for add_any)."""
+    """The family module a primitive is declared in (``ad_util`` for one only the interpreters declare)."""
     prim = PRIMITIVES[name]
     for family, module in FAMILIES.items():
         if any(value is prim for value in vars(module).values()):

@@ -72,6 +72,7 @@ class Scenario:
     faults: tuple[Fault, ...]
     drop: int
     proof_seed: int
+    codec: str = "zfec"
 
 
 #: Relative frequency of each fault kind: bit flips dominate, as in real rot.
@@ -108,8 +109,9 @@ def _fault(m: int) -> st.SearchStrategy[Fault]:
 
 
 @st.composite
-def scenarios(draw: st.DrawFn, *, large: int = 6000, huge: bool = False) -> Scenario:
-    """A random trial; ``huge`` makes every artifact 4-9 MiB at the default block size."""
+def scenarios(draw: st.DrawFn, *, large: int = 6000, huge: bool = False, codec: str = "zfec") -> Scenario:
+    """A random trial; ``huge`` makes every artifact 4-9 MiB at the default block size. Every
+    (k, m) drawn here is one RaptorQ can promise (k <= 6, m <= k + 4), so both codecs share it."""
     k = draw(st.integers(1, 6))
     m = draw(st.integers(k, min(k + 4, 10)))
     size_class = "huge" if huge else draw(st.sampled_from(SIZE_CLASSES))
@@ -143,6 +145,7 @@ def scenarios(draw: st.DrawFn, *, large: int = 6000, huge: bool = False) -> Scen
         faults=faults,
         drop=draw(st.integers(0, m)),
         proof_seed=draw(st.integers(0, 2**32)),
+        codec=codec,
     )
 
 
@@ -220,12 +223,13 @@ def run_trial(s: Scenario) -> Counter[str]:
     """One trial; asserts the properties and returns what happened, for counting."""
     counts: Counter[str] = Counter(trials=1)
     counts[f"size:{s.size_class}"] += 1
+    counts[f"codec:{s.codec}"] += 1
     with tempfile.TemporaryDirectory(prefix="fjh-fault-") as tmp:
         root = Path(tmp)
         artifact = root / "artifact.bin"
         original_bytes = _content(s)
         artifact.write_bytes(original_bytes)
-        manifest = generate_sidecar(artifact, k=s.k, m=s.m, max_block_size=s.max_block_size)
+        manifest = generate_sidecar(artifact, k=s.k, m=s.m, max_block_size=s.max_block_size, codec=s.codec)
         original = _snapshot(root)
         share_size = manifest.layout.share_size
         share_keys = [f"artifact.bin.fjsc/{share_name(i)}" for i in range(s.m)]
@@ -315,14 +319,26 @@ FAST = settings(
 )
 
 
+CODECS = ("zfec", "raptorq")
+
+
 @FAST
 @given(scenarios(large=3000))
 def test_random_faults_are_detected_and_repaired_or_refused(scenario: Scenario) -> None:
     run_trial(scenario)
 
 
+@FAST
+@given(scenarios(large=3000, codec="raptorq"))
+def test_random_faults_with_raptorq(scenario: Scenario) -> None:
+    run_trial(scenario)
+
+
+@pytest.mark.parametrize("codec", CODECS)
 @pytest.mark.parametrize("size_class", SIZE_CLASSES)
-def test_each_size_class_survives_m_minus_k_lost_shares_and_lost_artifact(size_class: str) -> None:
+def test_each_size_class_survives_m_minus_k_lost_shares_and_lost_artifact(
+    size_class: str, codec: str
+) -> None:
     """Deterministic corner: exactly m-k shares deleted plus the artifact."""
     k, m = 3, 5
     size = {"zero": 0, "one": 1, "k-1": k - 1, "k": k, "k+1": k + 1, "small": 200, "large": 5000}[size_class]
@@ -331,11 +347,12 @@ def test_each_size_class_survives_m_minus_k_lost_shares_and_lost_artifact(size_c
         Fault("delete", "share", 0, 0, 0, 0),
         Fault("flip", "share", 4, 3, 0, 2),
     )
-    counts = run_trial(Scenario(k, m, size_class, size, 64, 7, "random", faults, m - k, 1))
+    counts = run_trial(Scenario(k, m, size_class, size, 64, 7, "random", faults, m - k, 1, codec))
     assert counts["outcome:repaired"] == 1
 
 
-def test_one_more_bad_share_than_tolerated_is_refused() -> None:
+@pytest.mark.parametrize("codec", CODECS)
+def test_one_more_bad_share_than_tolerated_is_refused(codec: str) -> None:
     k, m = 2, 4
     faults = (
         Fault("flip", "artifact", 0, 5, 0, 0),
@@ -343,7 +360,7 @@ def test_one_more_bad_share_than_tolerated_is_refused() -> None:
         Fault("truncate", "share", 1, 10, 0, 0),
         Fault("zero", "share", 3, 0, 5, 0),
     )
-    counts = run_trial(Scenario(k, m, "small", 100, 1 << 20, 3, "random", faults, 0, 0))
+    counts = run_trial(Scenario(k, m, "small", 100, 1 << 20, 3, "random", faults, 0, 0, codec))
     assert counts["outcome:refused:FJ-DUR-UNRECOVERABLE"] == 1
 
 
@@ -353,8 +370,9 @@ CAMPAIGN_TRIALS = int(os.environ.get("FJH_FAULT_CAMPAIGN_TRIALS", "10000"))
 
 @pytest.mark.campaign
 @pytest.mark.timeout(3600)
+@pytest.mark.parametrize("codec", CODECS)
 @pytest.mark.parametrize("shard", range(CAMPAIGN_SHARDS))
-def test_fault_campaign(shard: int, tmp_path: Path) -> None:
+def test_fault_campaign(shard: int, codec: str, tmp_path: Path) -> None:
     """At least CAMPAIGN_TRIALS trials over all shards; writes and prints counts.
 
     Counts go to ``$FJH_FAULT_CAMPAIGN_OUT/shard-<n>.json`` when set (merge
@@ -369,7 +387,7 @@ def test_fault_campaign(shard: int, tmp_path: Path) -> None:
         database=None,
         suppress_health_check=list(HealthCheck),
     )
-    @given(scenarios())
+    @given(scenarios(codec=codec))
     def campaign(scenario: Scenario) -> None:
         totals.update(run_trial(scenario))
 
@@ -377,13 +395,14 @@ def test_fault_campaign(shard: int, tmp_path: Path) -> None:
     assert totals["trials"] >= per_shard * 0.95, totals["trials"]
     out_dir = Path(os.environ.get("FJH_FAULT_CAMPAIGN_OUT", str(tmp_path)))
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_json(out_dir / f"shard-{shard}.json", dict(sorted(totals.items())))
-    print(f"\nshard {shard}: {dict(sorted(totals.items()))}")
+    write_json(out_dir / f"shard-{codec}-{shard}.json", dict(sorted(totals.items())))
+    print(f"\nshard {codec}-{shard}: {dict(sorted(totals.items()))}")
 
 
 @pytest.mark.campaign
 @pytest.mark.timeout(3600)
-def test_fault_campaign_huge_artifacts(tmp_path: Path) -> None:
+@pytest.mark.parametrize("codec", CODECS)
+def test_fault_campaign_huge_artifacts(codec: str, tmp_path: Path) -> None:
     """Multi-stripe artifacts at the default block size (4-9 MiB), fewer trials."""
     totals: Counter[str] = Counter()
 
@@ -393,11 +412,11 @@ def test_fault_campaign_huge_artifacts(tmp_path: Path) -> None:
         database=None,
         suppress_health_check=list(HealthCheck),
     )
-    @given(scenarios(huge=True))
+    @given(scenarios(huge=True, codec=codec))
     def campaign(scenario: Scenario) -> None:
         totals.update(run_trial(scenario))
 
     campaign()
     out_dir = Path(os.environ.get("FJH_FAULT_CAMPAIGN_OUT", str(tmp_path)))
-    write_json(out_dir / "shard-huge.json", dict(sorted(totals.items())))
-    print(f"\nhuge: {dict(sorted(totals.items()))}")
+    write_json(out_dir / f"shard-{codec}-huge.json", dict(sorted(totals.items())))
+    print(f"\nhuge {codec}: {dict(sorted(totals.items()))}")

@@ -15,6 +15,10 @@ from typing import Any
 EXIT_OK, EXIT_CHECK_FAILED = 0, 1
 
 
+#: The codecs ``--codec`` accepts (harness.durability.codec.CODECS; kept here so --help stays light).
+CODEC_NAMES = ("zfec", "raptorq")
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "durability",
@@ -61,6 +65,7 @@ def register(subparsers: Any) -> None:
     bench = actions.add_parser("bench", help="generate/scrub/repair throughput beside sha256")
     bench.add_argument("--size-mib", type=int, default=64, help="artifact size (default 64)")
     bench.add_argument("--repeats", type=int, default=5, help="best of N interleaved rounds (default 5)")
+    bench.add_argument("--codec", choices=CODEC_NAMES, default="zfec", help="erasure code (default zfec)")
     bench.add_argument("--json", action="store_true", help="print JSON instead of a table")
     bench.set_defaults(run=_bench)
 
@@ -94,7 +99,14 @@ def _coding(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=1 << 20,
         metavar="BYTES",
-        help="largest block per share per stripe (default 1048576; bounds memory)",
+        help="largest block per share per stripe (default 1048576; bounds memory; raptorq caps it at 65528)",
+    )
+    parser.add_argument(
+        "--codec",
+        choices=CODEC_NAMES,
+        default="zfec",
+        help="erasure code (default zfec, Reed-Solomon; raptorq needs the optional raptorq package "
+        "and refuses k/m for which some k shares would not decode)",
     )
 
 
@@ -125,6 +137,7 @@ def _generate(args: argparse.Namespace) -> int:
         k=args.k,
         m=args.m,
         max_block_size=args.max_block_size,
+        codec=args.codec,
         force=args.force,
     )
     if args.json:
@@ -219,7 +232,13 @@ def _pipeline(args: argparse.Namespace) -> int:
         from harness.durability import pipeline_all
 
         summary = pipeline_all(
-            args.root, k=args.k, m=args.m, max_block_size=args.max_block_size, drop=args.drop, seed=args.seed
+            args.root,
+            k=args.k,
+            m=args.m,
+            max_block_size=args.max_block_size,
+            codec=args.codec,
+            drop=args.drop,
+            seed=args.seed,
         )
         if args.report:
             write_report(args.report, summary.to_json(), "frankenjax.durability-summary.v1")
@@ -234,6 +253,7 @@ def _pipeline(args: argparse.Namespace) -> int:
         k=args.k,
         m=args.m,
         max_block_size=args.max_block_size,
+        codec=args.codec,
         drop=args.drop,
         seed=args.seed,
         regenerate=args.regenerate,
@@ -265,7 +285,7 @@ def _bench(args: argparse.Namespace) -> int:
 
     if args.size_mib < 1 or args.repeats < 1:
         raise UsageError("FJ-CLI-USAGE", "--size-mib and --repeats must be at least 1")
-    result = run_benchmark(args.size_mib, repeats=args.repeats)
+    result = run_benchmark(args.size_mib, repeats=args.repeats, codec=args.codec)
     if args.json:
         print_json({**_fields(result), "scrub_ratio": round(result.scrub_ratio, 3)})
         return EXIT_OK
@@ -285,8 +305,8 @@ def _bench(args: argparse.Namespace) -> int:
         ],
     ]
     print(
-        f"{result.size_mib} MiB artifact, k={result.k} m={result.m}, best of {result.repeats}, "
-        f"{result.cpu_count} CPUs, Python {result.python}"
+        f"{result.size_mib} MiB artifact, {result.codec} k={result.k} m={result.m}, "
+        f"best of {result.repeats}, {result.cpu_count} CPUs, Python {result.python}"
     )
     print(table(["operation", "MiB/s", "x sha256"], rows))
     return EXIT_OK

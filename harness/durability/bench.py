@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.durability.codec import DEFAULT_K, DEFAULT_M
+from harness.durability.codec import DEFAULT_CODEC, DEFAULT_K, DEFAULT_M
 from harness.durability.repair import repair
 from harness.durability.scrub import scrub
 from harness.durability.sidecar import generate_sidecar, share_name, sidecar_dir
@@ -35,6 +35,7 @@ class BenchmarkResult:
     repeats: int
     k: int
     m: int
+    codec: str
     cpu_count: int
     python: str
     sha256_mib_s: float
@@ -61,6 +62,7 @@ def run_benchmark(
     repeats: int = 5,
     k: int = DEFAULT_K,
     m: int = DEFAULT_M,
+    codec: str = DEFAULT_CODEC,
     workdir: str | os.PathLike[str] | None = None,
 ) -> BenchmarkResult:
     """Measure on a ``size_mib`` artifact of pseudo-random bytes (seeded)."""
@@ -86,7 +88,7 @@ def run_benchmark(
         # scrub alike instead of whichever happened to run during it.
         steps: dict[str, tuple[Callable[[], None], Callable[[], object]]] = {
             "sha": (nothing, lambda: hashlib.sha256(data).digest()),
-            "generate": (nothing, lambda: generate_sidecar(artifact, k=k, m=m, force=True)),
+            "generate": (nothing, lambda: generate_sidecar(artifact, k=k, m=m, codec=codec, force=True)),
             "scrub": (nothing, lambda: _expect(scrub(artifact).ok)),
             "repair": (lose_artifact, lambda: _expect(repair(artifact).ok)),
             "worst": (lose_artifact_and_primaries, lambda: _expect(repair(artifact).ok)),
@@ -104,6 +106,7 @@ def run_benchmark(
         repeats=repeats,
         k=k,
         m=m,
+        codec=codec,
         cpu_count=os.cpu_count() or 1,
         python=platform.python_version(),
         sha256_mib_s=round(mib / sha, 1),

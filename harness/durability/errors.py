@@ -48,7 +48,9 @@ MISMATCH = register_code(
     "DURABILITY",
     "an existing sidecar protects different content; replacing it needs --force",
 )
-CODEC = register_code("FJ-DUR-CODEC", "DURABILITY", "the manifest names a codec this build does not provide")
+CODEC = register_code(
+    "FJ-DUR-CODEC", "DURABILITY", "a codec this build does not provide, or one that is not installed"
+)
 IO = register_code(
     "FJ-DUR-IO", "DURABILITY", "the operating system refused a read or write (permissions, disk full, ...)"
 )

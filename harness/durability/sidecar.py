@@ -401,8 +401,9 @@ def generate_sidecar(
     if not path.is_file():
         raise DurabilityError(NOT_FOUND, "artifact is not a regular file", where=str(path))
     directory = Path(sidecar) if sidecar is not None else sidecar_dir(path)
-    layout = plan_layout(path.stat().st_size, k, m, max_block_size)
     coder = get_codec(codec, k, m)
+    block_limit = min(max_block_size, coder.max_block_size)
+    layout = plan_layout(path.stat().st_size, k, m, block_limit, coder.block_alignment)
     created = not directory.exists()
     writers: dict[int, AtomicWriter] = {}
     try:

@@ -110,6 +110,11 @@ def _coding(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _coding_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options :func:`_coding` added, as keyword arguments of the durability API."""
+    return {"k": args.k, "m": args.m, "max_block_size": args.max_block_size, "codec": args.codec}
+
+
 def _proof_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--drop", type=int, help="shares to withhold (default m-k)")
     parser.add_argument(
@@ -131,15 +136,8 @@ def _generate(args: argparse.Namespace) -> int:
     from harness.paths import relative_to_root
     from harness.render import print_json, table
 
-    manifest = generate_sidecar(
-        args.artifact,
-        sidecar=args.sidecar,
-        k=args.k,
-        m=args.m,
-        max_block_size=args.max_block_size,
-        codec=args.codec,
-        force=args.force,
-    )
+    options = _coding_options(args)
+    manifest = generate_sidecar(args.artifact, sidecar=args.sidecar, force=args.force, **options)
     if args.json:
         print_json(manifest.to_json())
         return EXIT_OK
@@ -231,15 +229,7 @@ def _pipeline(args: argparse.Namespace) -> int:
     if args.all:
         from harness.durability import pipeline_all
 
-        summary = pipeline_all(
-            args.root,
-            k=args.k,
-            m=args.m,
-            max_block_size=args.max_block_size,
-            codec=args.codec,
-            drop=args.drop,
-            seed=args.seed,
-        )
+        summary = pipeline_all(args.root, drop=args.drop, seed=args.seed, **_coding_options(args))
         if args.report:
             write_report(args.report, summary.to_json(), "frankenjax.durability-summary.v1")
         _print_summary(summary, args.json)
@@ -250,13 +240,10 @@ def _pipeline(args: argparse.Namespace) -> int:
     result = pipeline(
         args.artifact,
         sidecar=args.sidecar,
-        k=args.k,
-        m=args.m,
-        max_block_size=args.max_block_size,
-        codec=args.codec,
         drop=args.drop,
         seed=args.seed,
         regenerate=args.regenerate,
+        **_coding_options(args),
     )
     if args.report:
         write_report(args.report, result.scrub.to_json(), "frankenjax.scrub-report.v1")

@@ -1,4 +1,4 @@
-"""The DURABILITY and LEDGER packets pass, and their logs replay bit for bit."""
+"""The CAPTURE, DURABILITY and LEDGER packets pass, and their logs replay bit for bit."""
 
 from __future__ import annotations
 
@@ -16,7 +16,14 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize("scenario_id", ["e2e_durability_sidecar_lifecycle", "e2e_ledger_tamper_detection"])
+PACKET_SCENARIOS = [
+    "e2e_capture_strict_slice_then_conformance",
+    "e2e_durability_sidecar_lifecycle",
+    "e2e_ledger_tamper_detection",
+]
+
+
+@pytest.mark.parametrize("scenario_id", PACKET_SCENARIOS)
 def test_packet_scenario_passes_and_replays(root: Path, scenario_id: str) -> None:
     result = run_scenario(registry.get(scenario_id), RunOptions())
     assert result.status == "pass", result.failure_summary

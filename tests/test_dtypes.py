@@ -172,32 +172,29 @@ def test_result_type_single_operand_keeps_its_type() -> None:
 # --- what add returns, in JAX and in the reference -------------------------------------------------
 
 
-def _jax_add_fn(a: Operand, b: Operand, add: Any) -> tuple[Any, list[ShapedArray]]:
-    """A function of the array operands (made weak inside) adding them; Python scalars are closed over."""
+def _add_fn(a: Operand, b: Operand, add: Any, make_weak: Any) -> tuple[Any, list[Operand]]:
+    """A function of the array operands (made weak inside with ``make_weak``) adding them, and
+    those operands; Python scalars are closed over."""
     arrays = [o for o in (a, b) if o.scalar is None]
 
     def fn(*xs: Any) -> Any:
         it = iter(xs)
         args = [
-            o.scalar if o.scalar is not None else (make_weak_jax(next(it)) if o.weak else next(it))
+            o.scalar if o.scalar is not None else (make_weak(next(it)) if o.weak else next(it))
             for o in (a, b)
         ]
         return add(*args)
 
+    return fn, arrays
+
+
+def _jax_add_fn(a: Operand, b: Operand, add: Any) -> tuple[Any, list[ShapedArray]]:
+    fn, arrays = _add_fn(a, b, add, make_weak_jax)
     return fn, [ShapedArray((2,), o.dtype, False) for o in arrays]
 
 
 def _ref_add_aval(a: Operand, b: Operand, add: Any) -> ShapedArray:
-    arrays = [o for o in (a, b) if o.scalar is None]
-
-    def fn(*xs: Any) -> Any:
-        it = iter(xs)
-        args = [
-            o.scalar if o.scalar is not None else (make_weak_ref(next(it)) if o.weak else next(it))
-            for o in (a, b)
-        ]
-        return add(*args)
-
+    fn, arrays = _add_fn(a, b, add, make_weak_ref)
     closed = fj.make_jaxpr(fn)(*(np.zeros((2,), o.dtype) for o in arrays))
     return closed.out_avals[0]
 

@@ -102,6 +102,13 @@ def _fma(a: Any, b: Any, c: Any) -> Any:
     return np.where((fused == 0) | np.isnan(fused), p + c, fused)
 
 
+def _scaled(a: Any, b: Any) -> tuple[Any, Any, Any]:
+    """max(|a|, |b|), min(|a|, |b|) and their ratio: how XLA's kernels take |z| without overflow."""
+    abs_a, abs_b = np.abs(a), np.abs(b)
+    hi, lo = np.maximum(abs_a, abs_b), np.minimum(abs_a, abs_b)
+    return hi, lo, lo / hi
+
+
 def _cmul(a: Any, b: Any, c: Any, d: Any) -> Parts:
     """(a+bi)(c+di) as XLA multiplies: (ac - bd) + (bc + ad)i, with ac and bc fused into their sums
     (bit for bit with jaxlib 0.10.2 on 20,000 random products per dtype; fusing ad instead matches
@@ -194,10 +201,9 @@ def cos_parts(a: Any, b: Any) -> Parts:
 
 
 def _square_error(x: Any) -> Any:
-    """x*x - fl(x*x) exactly (Dekker's product with Veltkamp's split), as XLA's complex log forms it."""
-    split = x * _veltkamp(x)
-    hi = split + (x - split)
-    lo = x - hi
+    """x*x - fl(x*x) exactly (Dekker's product with Veltkamp's split), summed in the order XLA's
+    complex log sums it."""
+    hi, lo = _veltkamp_split(x)
     return -(x * x) + hi * hi + hi * lo + hi * lo + lo * lo
 
 
@@ -223,9 +229,8 @@ def log_parts(a: Any, b: Any) -> Parts:
     err = err + (aa_err - (s3 - s2))
     norm_m1 = s3 + err
     near_one = np.abs(norm_m1) < 0.5
-    abs_a, abs_b = np.abs(a), np.abs(b)
-    hi, lo = np.maximum(abs_a, abs_b), np.minimum(abs_a, abs_b)
-    ratio = np.where(lo == hi, 1.0, lo / hi)
+    hi, lo, ratio = _scaled(a, b)
+    ratio = np.where(lo == hi, 1.0, ratio)
     log_abs = np.where(near_one, _real.log1p(norm_m1) * 0.5, _real.log(hi) + _real.log1p(ratio * ratio) * 0.5)
     return log_abs, _real.arctan2(b, a)
 
@@ -363,11 +368,9 @@ def _cosm1(x: Any) -> Any:
     return np.where(xx > 0.61685, _real.cos(x) + -1.0, small)
 
 
-def _complex_abs(a: Any, b: Any) -> Any:
+def complex_abs(a: Any, b: Any) -> Any:
     """XLA's complex abs: max sqrt(1 + (min/max)²), min where that is NaN (zero, inf or NaN parts)."""
-    abs_a, abs_b = np.abs(a), np.abs(b)
-    hi, lo = np.maximum(abs_a, abs_b), np.minimum(abs_a, abs_b)
-    ratio = lo / hi
+    hi, lo, ratio = _scaled(a, b)
     result = hi * np.sqrt(_fma(ratio, ratio, 1.0))
     return np.where(np.isnan(result), lo, result)
 
@@ -413,9 +416,7 @@ def rsqrt_parts(a: Any, b: Any) -> Parts:
     gives zeros, the real one signed as a where a is not finite (else +0) and the imaginary one
     signed as -b, a NaN's sign bit counting (jaxlib 0.10.2 on every pair of 0, -0, 1, -1.5, ±inf
     and NaN parts, and on the NaN of inf - inf, whose sign bit is set on x86)."""
-    abs_a, abs_b = np.abs(a), np.abs(b)
-    hi, lo = np.maximum(abs_a, abs_b), np.minimum(abs_a, abs_b)
-    ratio = lo / hi
+    hi, lo, ratio = _scaled(a, b)
     r = real_rsqrt(hi) * real_rsqrt(np.sqrt(_fma(ratio, ratio, 1.0)))
     r = np.where(np.isnan(r), real_rsqrt(lo), r)
     angle = _real.arctan2(b, a) * -0.5
@@ -430,7 +431,7 @@ def rsqrt_parts(a: Any, b: Any) -> Parts:
 def pow_parts(a: Any, b: Any, c: Any, d: Any) -> Parts:
     """XLA's complex power: |x|^c e^(-d t) (cos q + i sin q), t = atan2(b, a), q = c t + d log|x|;
     x**0 and 1**y are 1 + 0i, 0**y is 1 for y == 0 and 0 for real y > 0, inf**y (real y) inf or 0."""
-    r = _complex_abs(a, b)
+    r = complex_abs(a, b)
     t = _real.arctan2(b, a)
     coeff = _real.power(r, c) * _real.exp(-d * t)
     q = _fma(c, t, d * _real.log(r))
@@ -449,9 +450,7 @@ def pow_parts(a: Any, b: Any, c: Any, d: Any) -> Parts:
 def _sqrt_elemental_parts(a: Any, b: Any) -> Parts:
     """XLA's elemental complex sqrt (used inside its complex atan2): sqrt|z| (cos(t/2) + i sin(t/2)),
     t = atan2(b, a), sqrt|z| = sqrt(max) (1 + (min/max)²)^(1/4)."""
-    abs_a, abs_b = np.abs(a), np.abs(b)
-    hi, lo = np.maximum(abs_a, abs_b), np.minimum(abs_a, abs_b)
-    ratio = lo / hi
+    hi, lo, ratio = _scaled(a, b)
     r = np.sqrt(hi) * _real.power(_fma(ratio, ratio, 1.0), 0.25)
     r = np.where(np.isnan(r), lo, r)
     angle = _real.arctan2(b, a) * 0.5
@@ -473,7 +472,7 @@ def atan2_parts(ya: Any, yb: Any, xa: Any, xb: Any) -> Parts:
     root = _sqrt_elemental_parts(x2[0] + y2[0], x2[1] + y2[1])
     iy = _cmul(0.0, 1.0, ya, yb)
     wa, wb = divide_parts(xa + iy[0], xb + iy[1], *root)
-    return _cmul(0.0, -1.0, _real.log(_complex_abs(wa, wb)), _real.arctan2(wb, wa))
+    return _cmul(0.0, -1.0, _real.log(complex_abs(wa, wb)), _real.arctan2(wb, wa))
 
 
 _LN2 = math.log(2)
@@ -518,6 +517,25 @@ def nan_if_any_part_nan(kernel: Any) -> Any:
         return np.where(nan, np.nan, re), np.where(nan, np.nan, im)
 
     return wrapped
+
+
+@nan_if_any_part_nan
+def log1p_parts(re: Any, im: Any) -> Parts:
+    """NumPy's complex log1p is log(1 + x), which loses small x; XLA (and this) keep it:
+    log|1+x| = log1p(2 re + re^2 + im^2) / 2 for small x, else log(hypot(1 + re, im));
+    arg(1+x) = atan2(im, 1 + re)."""
+    small = (np.abs(re) < 0.5) & (np.abs(im) < 0.5)
+    log_abs = np.where(small, np.log1p(re * (2 + re) + im * im) / 2, np.log(np.hypot(1 + re, im)))
+    return log_abs, np.arctan2(im, 1 + re)
+
+
+@nan_if_any_part_nan
+def sqrt_parts(re: Any, im: Any) -> Parts:
+    """NumPy's (C99's) complex sqrt with XLA's branch cut: a -0.0 part counts as +0.0. C99 uses
+    the sign of a zero part to pick a side of the cut (sqrt(-1.5 - 0j) is -1.22j); XLA does not
+    (+1.22j)."""
+    root = np.sqrt(from_parts(re + 0.0, im + 0.0, dtypes.complex_dtype_for(np.asarray(re).dtype)))
+    return root.real, root.imag
 
 
 def complex_unary(real_fn: Any, kernel: Any) -> Any:

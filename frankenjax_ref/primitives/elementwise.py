@@ -178,18 +178,8 @@ log_p = standard_unop("log", INEXACT, params=_ACC)
 def_impl(log_p, unary_impl(ck.complex_unary(np.log, ck.log_parts)))
 defjvp(log_p, lambda g, x, **_: div(g, x))
 
-
-def _log1p_parts(re: Any, im: Any) -> tuple[Any, Any]:
-    """NumPy's complex log1p is log(1 + x), which loses small x; XLA (and this) keep it:
-    log|1+x| = log1p(2 re + re^2 + im^2) / 2 for small x, else log(hypot(1 + re, im));
-    arg(1+x) = atan2(im, 1 + re)."""
-    small = (np.abs(re) < 0.5) & (np.abs(im) < 0.5)
-    log_abs = np.where(small, np.log1p(re * (2 + re) + im * im) / 2, np.log(np.hypot(1 + re, im)))
-    return log_abs, np.arctan2(im, 1 + re)
-
-
 log1p_p = standard_unop("log1p", INEXACT, params=_ACC)
-def_impl(log1p_p, unary_impl(ck.complex_unary(np.log1p, ck.nan_if_any_part_nan(_log1p_parts))))
+def_impl(log1p_p, unary_impl(ck.complex_unary(np.log1p, ck.log1p_parts)))
 defjvp(log1p_p, lambda g, x, **_: div(g, add(x, _one(x))))
 
 expm1_p = standard_unop("expm1", INEXACT, params=_ACC)
@@ -214,19 +204,8 @@ def_impl(logistic_p, _logistic)
 defjvp2(logistic_p, lambda g, ans, x, **_: mul(g, mul(ans, sub(_one(ans), ans))))
 
 sqrt_p = standard_unop("sqrt", INEXACT, params=_ACC)
-
-
-def _sqrt_parts(re: Any, im: Any) -> tuple[Any, Any]:
-    """NumPy's (C99's) complex sqrt with XLA's branch cut: a -0.0 part counts as +0.0. C99 uses
-    the sign of a zero part to pick a side of the cut (sqrt(-1.5 - 0j) is -1.22j); XLA does not
-    (+1.22j)."""
-    root = np.sqrt(ck.from_parts(re + 0.0, im + 0.0, dtypes.complex_dtype_for(np.asarray(re).dtype)))
-    return root.real, root.imag
-
-
-def_impl(sqrt_p, unary_impl(ck.complex_unary(np.sqrt, ck.nan_if_any_part_nan(_sqrt_parts))))
+def_impl(sqrt_p, unary_impl(ck.complex_unary(np.sqrt, ck.sqrt_parts)))
 defjvp2(sqrt_p, lambda g, ans, x, **_: mul(g, div(const_like(x, 0.5), ans)))
-
 
 rsqrt_p = standard_unop("rsqrt", INEXACT, params=_ACC)
 def_impl(rsqrt_p, unary_impl(ck.complex_unary(ck.real_rsqrt, ck.rsqrt_parts)))
@@ -239,8 +218,8 @@ defjvp2(cbrt_p, lambda g, ans, x, **_: mul(g, mul(const_like(x, 1 / 3), integer_
 
 def _abs(x: np.ndarray) -> np.ndarray:
     if dtypes.is_complex(x.dtype):
-        # XLA's complex abs is NaN when either part is NaN (C's cabs would give inf for inf + NaN j)
-        return np.where(np.isnan(x.real) | np.isnan(x.imag), np.nan, np.abs(x)).astype(np.abs(x).dtype)
+        # XLA's formula: NaN when either part is NaN (C's cabs would give inf for inf + NaN j)
+        return np.asarray(ck.complex_abs(x.real, x.imag)).astype(dtypes.real_dtype(x.dtype))
     return np.abs(x)
 
 
@@ -267,7 +246,7 @@ defjvp2(abs_p, _abs_jvp)
 def _sign(x: np.ndarray) -> np.ndarray:
     """XLA's sign: ``x / |x|`` part by part for complex, and zeros (of either sign) and NaN unchanged."""
     if dtypes.is_complex(x.dtype):
-        mag = np.abs(x)
+        mag = _abs(x)
         safe = np.where(mag == 0, 1, mag)
         return np.where(mag == 0, x, ck.from_parts(x.real / safe, x.imag / safe, x.dtype))
     if dtypes.is_float(x.dtype):

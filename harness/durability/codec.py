@@ -280,13 +280,20 @@ def _raptorq_failing_subsets(k: int, m: int) -> list[tuple[int, ...]]:
 CODECS: dict[str, type[ZfecCodec] | type[RaptorqCodec]] = {"zfec": ZfecCodec, "raptorq": RaptorqCodec}
 
 
-def get_codec(name: str, k: int, m: int) -> Codec:
-    """The codec called ``name`` set up for (k, m); a typed error if unknown or not installed."""
+def codec_class(name: str) -> type[ZfecCodec] | type[RaptorqCodec]:
+    """The codec class called ``name`` (its static properties, such as ``systematic``, need no
+    set-up); a typed error if unknown."""
     cls = CODECS.get(name)
     if cls is None:
         raise DurabilityError(
             CODEC, f"unknown codec {name!r}", hint=f"this build provides: {', '.join(sorted(CODECS))}"
         )
+    return cls
+
+
+def get_codec(name: str, k: int, m: int) -> Codec:
+    """The codec called ``name`` set up for (k, m); a typed error if unknown or not installed."""
+    cls = codec_class(name)
     problems = check_params(k, m)
     if problems:
         raise DurabilityError(PARAMS, "; ".join(problems))

@@ -87,7 +87,7 @@ def step_demo(options: JobOptions) -> StepResult:
 
 def step_capture(options: JobOptions) -> StepResult:
     """Trace the catalog with JAX (strict: any failure stops the job, nothing is overwritten)."""
-    from harness.capture import capture
+    from harness.conformance.capture import capture
 
     result = capture(
         output_dir=options.fixtures_dir,
@@ -113,7 +113,7 @@ def step_capture(options: JobOptions) -> StepResult:
 
 def step_conformance(options: JobOptions) -> StepResult:
     """Run every captured case through the reference under its stack and compare with JAX."""
-    from harness.conformance import run_conformance
+    from harness.conformance.runner import run_conformance
     from harness.paths import fixtures_dir
 
     fixtures = sorted(str(p) for p in (options.fixtures_dir or fixtures_dir()).glob("*.bundle.json"))

@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from harness.capture import CaptureError, capture
 from harness.cli import main
-from harness.fixtures import bundle_path, decode_case, read_bundle
+from harness.conformance.capture import CaptureError, capture
+from harness.conformance.fixtures import bundle_path, decode_case, read_bundle
 from harness.oracle import NO_JAX_ENV
 
 jax = pytest.importorskip("jax")
@@ -190,7 +190,7 @@ def test_strict_without_jax_writes_nothing(
 
 
 def _break_case(monkeypatch: pytest.MonkeyPatch, case_id: str) -> None:
-    import harness.capture as cap
+    import harness.conformance.capture as cap
 
     real = cap._capture_jax
 
@@ -333,8 +333,8 @@ def test_catalog_size_ids_and_coverage() -> None:
     import re
 
     from frankenjax_ref.core.primitive import PRIMITIVES
-    from harness.catalog import build_catalog
-    from harness.catalog.primitives import EXCLUDED
+    from harness.conformance.catalog import build_catalog
+    from harness.conformance.catalog.primitives import EXCLUDED
 
     cat = build_catalog()
     ids = [c.case_id for c in cat.cases]
@@ -360,8 +360,8 @@ def test_catalog_size_ids_and_coverage() -> None:
 
 
 def test_catalog_inputs_are_deterministic_and_cover_edges() -> None:
-    from harness.catalog import build_catalog, select
-    from harness.catalog.inputs import edge_values, subnormal_values
+    from harness.conformance.catalog import build_catalog, select
+    from harness.conformance.catalog.inputs import edge_values, subnormal_values
 
     build_catalog.cache_clear()
     a = {c.case_id: c for c in build_catalog().cases}
@@ -383,7 +383,7 @@ def test_catalog_inputs_are_deterministic_and_cover_edges() -> None:
 
 
 def test_mechanical_recipes_cover_new_elementwise_primitives() -> None:
-    from harness.catalog.primitives import _mechanical
+    from harness.conformance.catalog.primitives import _mechanical
 
     variants = _mechanical("atan2")
     assert variants is not None and variants[0].arity == 2

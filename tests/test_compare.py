@@ -1,4 +1,4 @@
-"""The tolerance policy (harness.compare) and the known-divergences list."""
+"""The tolerance policy (harness.conformance.compare) and the known-divergences list."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 
 from frankenjax_ref.core import dtypes
-from harness.compare import (
+from harness.conformance.compare import (
     EXACT,
     TIERS,
     Tolerance,
     compare,
     compare_outputs,
-    load_known_divergences,
     tolerance_for,
     ulp_distance,
 )
+from harness.conformance.divergences import load_known_divergences
 from harness.errors import SchemaError
 
 

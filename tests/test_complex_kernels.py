@@ -26,7 +26,7 @@ import pytest
 from jax import lax
 
 from frankenjax_ref import lax as fj_lax
-from harness.compare import compare, tolerance_for
+from harness.conformance.compare import compare, tolerance_for
 
 jax.config.update("jax_enable_x64", True)
 

@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
-from harness.capture import capture
 from harness.cli import main
-from harness.conformance import primitives_table, read_report, run_case, run_conformance
-from harness.fixtures import FixtureError, bundle_path, read_bundle
+from harness.conformance.capture import capture
+from harness.conformance.fixtures import FixtureError, bundle_path, read_bundle
+from harness.conformance.inventory import primitives_table
+from harness.conformance.report import read_report
+from harness.conformance.runner import run_case, run_conformance
 
 pytest.importorskip("jax")
 

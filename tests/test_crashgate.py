@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from harness.crashgate import CrashGateError, crash_gate, load_section
+from harness.fuzz.crashgate import CrashGateError, crash_gate, load_section
 from harness.schemas import validate
 
 CODE_ROOT = Path(__file__).resolve().parent.parent

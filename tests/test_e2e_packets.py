@@ -46,7 +46,7 @@ def test_fuzz_packet_in_a_scratch_root_leaves_the_real_index_alone(root: Path) -
 
 def test_full_dispatch_pipeline_runs_every_case_of_the_bundles(root: Path) -> None:
     pytest.importorskip("jax")
-    from harness.capture import capture
+    from harness.conformance.capture import capture
     from harness.e2e import read_log, values
 
     capture(output_dir=root / "fixtures", patterns=["seed.add2*", "seed.square.*"], strict=True, jobs=0)

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from harness.executor import (
+from harness.conformance.executor import (
     BATCH_SIZE,
     ExecutorError,
     InlineExecutor,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.flakes import FlakesError, detect_flakes, expand_command, parse_junit, write_report
+from harness.gates.flakes import FlakesError, detect_flakes, expand_command, parse_junit, write_report
 from harness.schemas import read_json
 
 SAMPLE = """

@@ -9,10 +9,17 @@ from typing import Any
 import numpy as np
 import pytest
 
-from harness.capture import capture
 from harness.cli import main
+from harness.conformance.capture import capture
+from harness.conformance.interop import (
+    InteropError,
+    decode_value,
+    encode_value,
+    export_v1,
+    import_v1,
+    read_v1,
+)
 from harness.errors import SchemaError
-from harness.interop import InteropError, decode_value, encode_value, export_v1, import_v1, read_v1
 from harness.oracle import NO_JAX_ENV
 
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from harness.cli import main
-from harness.crashgate import crash_gate
+from harness.fuzz.crashgate import crash_gate
 from harness.fuzz.runner import run_fuzz
-from harness.triage import classify, read_index, triage
+from harness.fuzz.triage import classify, read_index, triage
 
 
 @pytest.fixture

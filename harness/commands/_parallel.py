@@ -30,7 +30,7 @@ def add_parallel_arguments(
 def parallel_session(name: str, args: argparse.Namespace) -> Iterator[tuple[Any, Any]]:
     """``(executor, progress)`` for a run: a Dask executor when ``--dask`` is given (else None, and
     the run makes its own local pool from ``--jobs``), and a progress line unless quiet or JSON."""
-    from harness.executor import TerminalProgress, make_executor
+    from harness.conformance.executor import TerminalProgress, make_executor
 
     progress = TerminalProgress(name, quiet=args.quiet or args.json)
     executor = make_executor(address=args.dask) if args.dask else None

@@ -1,4 +1,4 @@
-"""``fjh capture``: capture fixture bundles from JAX (see :mod:`harness.capture`)."""
+"""``fjh capture``: capture fixture bundles from JAX (see :mod:`harness.conformance.capture`)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from harness.capture import capture
+    from harness.conformance.capture import capture
     from harness.render import print_json, table
 
     with parallel_session("capture", args) as (executor, progress):

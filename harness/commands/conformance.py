@@ -1,4 +1,4 @@
-"""``fjh conformance``: run fixture bundles through the reference (see :mod:`harness.conformance`)."""
+"""``fjh conformance``: run fixture bundles through the reference (see :mod:`harness.conformance.runner`)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from harness.conformance import run_conformance
+    from harness.conformance.runner import run_conformance
     from harness.render import print_json, table
 
     with parallel_session("conformance", args) as (executor, progress):

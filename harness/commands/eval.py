@@ -23,7 +23,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--mode", choices=["strict", "hardened"], default="strict", help="cache-key mode")
     parser.add_argument(
-        "--unknown-feature", action="append", default=[], metavar="NAME",
+        "--unknown-feature",
+        action="append",
+        default=[],
+        metavar="NAME",
         help="declare an unknown compile feature (strict rejects it, hardened records it)",
     )
     parser.set_defaults(run=_eval)
@@ -34,7 +37,10 @@ def _eval(args: argparse.Namespace) -> int:
     from harness.render import print_json
 
     result = run_program(
-        args.file, args.args, transform=args.transform, mode=args.mode,
+        args.file,
+        args.args,
+        transform=args.transform,
+        mode=args.mode,
         unknown_features=tuple(args.unknown_feature),
     )
     print_json(result.outputs_json())

@@ -1,4 +1,4 @@
-"""``fjh export --format frankenjax-v1``: write the Rust FrankenJAX's format (see :mod:`harness.interop`)."""
+"""``fjh export --format frankenjax-v1``: write the Rust FrankenJAX format (:mod:`.conformance.interop`)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from harness.interop import export_v1
+    from harness.conformance.interop import export_v1
     from harness.render import print_json
 
     result = export_v1(args.output, args.fixtures)

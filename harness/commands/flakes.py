@@ -37,7 +37,7 @@ def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from harness.errors import UsageError
-    from harness.flakes import FlakeRun, detect_flakes, write_report
+    from harness.gates.flakes import FlakeRun, detect_flakes, write_report
     from harness.render import print_json, table
 
     if not 0.0 <= args.max_rate <= 1.0:

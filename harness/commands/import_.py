@@ -1,4 +1,4 @@
-"""``fjh import --format frankenjax-v1 FILE``: run the Rust format's cases (see :mod:`harness.interop`)."""
+"""``fjh import --format frankenjax-v1 FILE``: run the Rust format's cases (:mod:`.conformance.interop`)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from harness.interop import import_v1
+    from harness.conformance.interop import import_v1
     from harness.render import print_json
 
     result = import_v1(args.file, report_dir=args.report_dir, junit=args.junit, jobs=args.jobs)

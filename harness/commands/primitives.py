@@ -1,4 +1,4 @@
-"""``fjh primitives``: rules per primitive and how many cases cover it (see :mod:`harness.conformance`)."""
+"""``fjh primitives``: rules per primitive and the cases covering it (:mod:`.conformance.inventory`)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from harness.conformance import primitives_table
+    from harness.conformance.inventory import primitives_table
     from harness.render import print_json, table
 
     result = primitives_table(args.report)

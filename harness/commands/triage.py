@@ -3,9 +3,9 @@
 Triage reproduces a fuzzing finding in a subprocess, minimizes it, classifies
 it (P0 invariant violation; P1 uncaught exception, hang or death; P2 clean
 but slow), stores original and minimized input with durability sidecars and
-upserts the crash index (see :mod:`harness.triage`). Exit 0 when triage ran
+upserts the crash index (see :mod:`harness.fuzz.triage`). Exit 0 when triage ran
 (whatever it found), 2 on bad input. ``--gate`` evaluates the crash gate
-(:mod:`harness.crashgate`): exit 1 when it fails.
+(:mod:`harness.fuzz.crashgate`): exit 1 when it fails.
 """
 
 from __future__ import annotations
@@ -71,8 +71,8 @@ def _run(args: argparse.Namespace) -> int:
         return _triage_all(args)
     if not args.crash:
         raise UsageError("FJ-CLI-USAGE", "give a crash name (crash-<sha1>) or path, or --all/--list/--gate")
+    from harness.fuzz.triage import triage
     from harness.render import print_json
-    from harness.triage import triage
 
     result = triage(args.crash, target=args.target, **_options(args))
     if args.json:
@@ -90,7 +90,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
-    from harness.triage import DEFAULT_MINIMIZE_BUDGET_S, DEFAULT_SLOW_S, DEFAULT_TIMEOUT_S
+    from harness.fuzz.triage import DEFAULT_MINIMIZE_BUDGET_S, DEFAULT_SLOW_S, DEFAULT_TIMEOUT_S
 
     return {
         "timeout": DEFAULT_TIMEOUT_S if args.timeout is None else args.timeout,
@@ -119,8 +119,8 @@ def _show(result: Any) -> None:
 
 
 def _triage_all(args: argparse.Namespace) -> int:
+    from harness.fuzz.triage import triage_all
     from harness.render import print_json, table
-    from harness.triage import triage_all
 
     options = _options(args)
     options["timeout"], options["slow_seconds"] = args.timeout, args.slow_seconds  # None: as recorded
@@ -137,8 +137,8 @@ def _triage_all(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from harness.fuzz.triage import read_index
     from harness.render import print_json, table
-    from harness.triage import read_index
 
     entries = [e for e in read_index() if args.target is None or e["target"] == args.target]
     if args.json:
@@ -150,7 +150,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _gate(args: argparse.Namespace) -> int:
-    from harness.crashgate import crash_gate
+    from harness.fuzz.crashgate import crash_gate
     from harness.render import print_json
 
     result = crash_gate()

@@ -14,7 +14,7 @@ same rule:
   again, same fingerprint) and carries the data the bytes said.
 
 Any other outcome is a finding, with a severity by fixed rules
-(:mod:`harness.triage`): an :class:`~harness.fuzz.oracle.InvariantViolation`
+(:mod:`harness.fuzz.triage`): an :class:`~harness.fuzz.oracle.InvariantViolation`
 is P0; an uncaught exception, a wrapped crash or a hang is P1; a clean
 result slower than the threshold is P2.
 

@@ -134,10 +134,10 @@ _TARGETS: tuple[FuzzTarget, ...] = (
         check="harness.fuzz.targets.fixture_loader:check",
         taxonomy="frankenjax_ref.errors.FJError (the fixture reader's typed errors)",
         instrument=("harness", "frankenjax_ref", "jsonschema"),
-        required_modules=("harness.fixtures", "harness.schemas", "frankenjax_ref.core.values"),
+        required_modules=("harness.conformance.fixtures", "harness.schemas", "frankenjax_ref.core.values"),
         mutator=_JSON_MUTATOR,
         dictionary="harness.fuzz.targets.fixture_loader:dictionary",
-        requires=("harness.fixtures",),
+        requires=("harness.conformance.fixtures",),
     ),
     FuzzTarget(
         name="sidecar_manifest",

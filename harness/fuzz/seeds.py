@@ -577,7 +577,7 @@ def _regressions(target: str) -> SeedSet:
     if not directory.is_dir():
         return out
     try:
-        from harness.triage import read_index
+        from harness.fuzz.triage import read_index
     except ImportError:  # pragma: no cover
         return out
     from harness.paths import project_root

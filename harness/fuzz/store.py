@@ -6,7 +6,7 @@
     corpus/<target>/<sha1>            inputs the fuzzer found interesting (grown, not committed)
     corpus/crashes/<target>/crash-<sha1>        a crashing input, as the fuzzer wrote it
     corpus/crashes/<target>/crash-<sha1>.min    its minimized form (fjh triage)
-    corpus/crashes/index.v1.jsonl     the crash index (harness.triage)
+    corpus/crashes/index.v1.jsonl     the crash index (harness.fuzz.triage)
     artifacts/fuzz/<target>/<run-id>.log / .json    a fuzz run's log and summary
 
 Crash inputs, seeds, logs and summaries are long-lived (they match the

@@ -6,7 +6,7 @@ a durability sidecar):
 
 1. ``coverage``    — line/branch coverage per package vs floors (:mod:`.coverage_gate`)
 2. ``flakes``      — the suite run N times, suite flake rate vs max (:mod:`.flake_gate`)
-3. ``crash``       — no open or unknown P0 crash (:mod:`.crash_gate`, rule in ``harness.crashgate``)
+3. ``crash``       — no open or unknown P0 crash (:mod:`.crash_gate`, rule in ``harness.fuzz.crashgate``)
 4. ``schema``      — every file under fixtures/, artifacts/, corpus/ valid (:mod:`.schema_gate`)
 5. ``durability``  — every long-lived artifact scrubs clean (:mod:`.durability_gate`)
 6. ``performance`` — benchmarks vs the saved baseline (:mod:`.performance_gate`)
@@ -114,7 +114,7 @@ def _check_names(names: set[str], what: str) -> None:
 
 def run_gates(options: GatesOptions | None = None) -> GatesReport:
     """Run every enabled gate in :data:`ORDER`; a gate that raises is an ``error`` result, not a crash."""
-    from harness.flakes import _utc_now
+    from harness.gates.flakes import _utc_now
     from harness.paths import project_root, relative_to_root
 
     options = options or GatesOptions()

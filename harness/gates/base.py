@@ -96,7 +96,7 @@ def load_budgets(path: Path | None = None, profile: str = "full") -> tuple[dict[
     from harness.schemas import schema_path, validate
 
     if "crash_gate" in doc and schema_path("frankenjax.crash-gate-budget.v1").is_file():
-        # its owner's schema (harness.crashgate) is stricter than this file's
+        # its owner's schema (harness.fuzz.crashgate) is stricter than this file's
         try:
             validate(doc["crash_gate"], "frankenjax.crash-gate-budget.v1", where=f"{p}:crash_gate")
         except HarnessError as exc:

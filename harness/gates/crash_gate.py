@@ -1,6 +1,6 @@
 """Crash gate: no open P0 crash, and no P0 that is not in the known list.
 
-The rule lives with the crash index (:func:`harness.crashgate.crash_gate`,
+The rule lives with the crash index (:func:`harness.fuzz.crashgate.crash_gate`,
 owned by fuzzing and triage: fail on an open P0, on a P0 missing from
 ``crash_gate.known_p0``, and on more open P1s than ``max_open_p1``); this
 module calls it on the budgets file in use and turns its verdict into a gate
@@ -15,7 +15,7 @@ from harness.gates.base import FAIL, PASS, GateContext, GateResult
 
 
 def run(ctx: GateContext) -> GateResult:
-    from harness.crashgate import crash_gate
+    from harness.fuzz.crashgate import crash_gate
 
     verdict = crash_gate(ctx.budgets_path)
     details = dataclasses.asdict(verdict)

@@ -4,7 +4,7 @@ With ``include_junit`` (the CI profile), the test run that just happened
 (``make test``, read from its JUnit file) counts as the first of the N runs,
 so CI runs the suite N - 1 more times rather than N.
 
-Uses :mod:`harness.flakes`; the report and every run's log and JUnit file
+Uses :mod:`harness.gates.flakes`; the report and every run's log and JUnit file
 are written under ``artifacts/flakes/`` with sidecars. The slowest run it
 made is the ``tests`` stage the runtime gate judges (the plain suite, as
 people run it).
@@ -18,7 +18,7 @@ from harness.gates.base import FAIL, PASS, GateContext, GateResult
 
 
 def run(ctx: GateContext) -> GateResult:
-    from harness.flakes import detect_flakes, run_from_junit, write_report
+    from harness.gates.flakes import detect_flakes, run_from_junit, write_report
     from harness.paths import relative_to_root
 
     cfg = ctx.section("flake_gate")

@@ -126,7 +126,7 @@ def measure(rounds: int = 5) -> dict[str, Any]:
 
 def baseline_document(measured: dict[str, Any]) -> dict[str, Any]:
     from harness.e2e.forensic import environment
-    from harness.flakes import _utc_now
+    from harness.gates.flakes import _utc_now
 
     env = environment()
     return {

@@ -46,7 +46,7 @@ def e2e_stages(log_dir: Path) -> dict[str, float]:
 
 
 def run(ctx: GateContext) -> GateResult:
-    from harness.flakes import junit_seconds
+    from harness.gates.flakes import junit_seconds
 
     cfg = ctx.section("runtime_gate")
     budgets: dict[str, float] = {k: float(v) for k, v in cfg["stages"].items()}

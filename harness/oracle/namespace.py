@@ -1,4 +1,4 @@
-"""JAX as the namespace catalog programs are written against (see :mod:`harness.catalog.programs`)."""
+"""JAX as the namespace catalog programs are written against (:mod:`harness.conformance.catalog.programs`)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ bytes changed (check out the log's ``git_commit``).
 For each case with a program the reference accepts, the step runs
 :func:`frankenjax_ref.dispatch.run` — composition proof, cache key, ledger
 record, execution — and compares the outputs with JAX's under the case's
-comparator and tolerance (:func:`harness.compare.compare_outputs`), or checks
+comparator and tolerance (:func:`harness.conformance.compare.compare_outputs`), or checks
 that the reference raises one of the error codes the case accepts when JAX
 raised. Dtype-rejection probes and programs the reference rejects have no
 dispatch to run; they are judged by :func:`harness.conformance.run_case` and
@@ -39,8 +39,8 @@ def _fixtures_dir(options: RunOptions) -> Path:
 
 
 def dispatch_inputs(options: RunOptions) -> dict[str, Any]:
-    from harness.compare import default_known_divergences_path
-    from harness.fixtures import SUFFIX
+    from harness.conformance.divergences import default_known_divergences_path
+    from harness.conformance.fixtures import SUFFIX
     from harness.paths import relative_to_root
 
     directory = _fixtures_dir(options)
@@ -68,7 +68,7 @@ def _pinned(ref: dict[str, Any]) -> Path:
 
 
 def load_cases_step(ctx: ScenarioContext) -> dict[str, Any]:
-    from harness.fixtures import read_bundles
+    from harness.conformance.fixtures import read_bundles
 
     changed = []
     for ref in [
@@ -111,9 +111,9 @@ def dispatch_case(case: dict[str, Any]) -> dict[str, Any]:
 
     from frankenjax_ref import dispatch, ledger
     from frankenjax_ref.errors import FJError
-    from harness.compare import compare_outputs
+    from harness.conformance.compare import compare_outputs
+    from harness.conformance.fixtures import decode_case
     from harness.e2e import values
-    from harness.fixtures import decode_case
 
     record: dict[str, Any] = {
         "case_id": case["case_id"],
@@ -135,7 +135,7 @@ def dispatch_case(case: dict[str, Any]) -> dict[str, Any]:
             "message": str(exc),
         }
     if fc.closed is None:  # a dtype-rejection probe, or JAX's program rejected by the reference's reader
-        from harness.conformance import run_case
+        from harness.conformance.runner import run_case
 
         judged = run_case(case)
         path = "ir_rejected" if fc.ir_error is not None else "probe"
@@ -199,7 +199,7 @@ def dispatch_batch(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     import numpy as np
 
-    from harness.executor import ensure_ready
+    from harness.conformance.executor import ensure_ready
 
     ensure_ready()
     out = []
@@ -214,7 +214,7 @@ def dispatch_batch(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def dispatch_all_step(ctx: ScenarioContext) -> dict[str, Any]:
-    from harness.executor import default_jobs, make_executor, run_batched
+    from harness.conformance.executor import default_jobs, make_executor, run_batched
 
     cases = ctx.state["cases"]
     jobs = ctx.options.jobs
@@ -237,7 +237,7 @@ def dispatch_all_step(ctx: ScenarioContext) -> dict[str, Any]:
 
 
 def judge_step(ctx: ScenarioContext) -> dict[str, Any]:
-    from harness.compare import load_known_divergences
+    from harness.conformance.divergences import load_known_divergences
 
     ref = ctx.inputs["known_divergences"]
     known = load_known_divergences(_pinned(ref) if ref else None)

@@ -29,7 +29,7 @@ def _inputs(options: RunOptions) -> dict[str, Any]:
 
 
 def _capture(ctx: ScenarioContext) -> dict[str, Any]:
-    from harness.capture import capture
+    from harness.conformance.capture import capture
     from harness.e2e import values
 
     out = ctx.workdir / "fixtures"
@@ -58,7 +58,7 @@ def _capture(ctx: ScenarioContext) -> dict[str, Any]:
 
 
 def _conformance(ctx: ScenarioContext) -> dict[str, Any]:
-    from harness.conformance import run_conformance
+    from harness.conformance.runner import run_conformance
 
     report = run_conformance(
         [ctx.state["fixtures"]], report_dir=ctx.workdir / "reports", jobs=ctx.inputs["jobs"], write=True
@@ -79,7 +79,7 @@ def _conformance(ctx: ScenarioContext) -> dict[str, Any]:
 
 def _tampered_bundle_refused(ctx: ScenarioContext) -> dict[str, Any]:
     from frankenjax_ref.errors import FJError
-    from harness.fixtures import read_bundles
+    from harness.conformance.fixtures import read_bundles
 
     source = sorted(ctx.state["fixtures"].glob("*.bundle.json"))[0]
     doc = json.loads(source.read_text())

@@ -101,13 +101,13 @@ def _fuzz(ctx: ScenarioContext) -> dict[str, Any]:
 
 
 def _triage(ctx: ScenarioContext, name: str) -> Any:
-    from harness.triage import triage
+    from harness.fuzz.triage import triage
 
     return triage(name, target=ctx.inputs["target"], timeout=ctx.inputs["triage_timeout"])
 
 
 def _triage_found(ctx: ScenarioContext) -> dict[str, Any]:
-    from harness.crashgate import crash_gate
+    from harness.fuzz.crashgate import crash_gate
 
     if "found" not in ctx.state:
         ctx.fail("the fuzzer found nothing to triage")
@@ -134,8 +134,8 @@ def _triage_found(ctx: ScenarioContext) -> dict[str, Any]:
 
 
 def _planted_p0(ctx: ScenarioContext) -> dict[str, Any]:
-    from harness.crashgate import crash_gate
-    from harness.triage import index_path
+    from harness.fuzz.crashgate import crash_gate
+    from harness.fuzz.triage import index_path
 
     data: bytes = ctx.inputs["planted_p0"]
     name = "crash-" + hashlib.sha1(data).hexdigest()
@@ -168,7 +168,7 @@ def _planted_p0(ctx: ScenarioContext) -> dict[str, Any]:
 
 
 def _fixed_then_acknowledged(ctx: ScenarioContext) -> dict[str, Any]:
-    from harness.crashgate import crash_gate
+    from harness.fuzz.crashgate import crash_gate
 
     name = ctx.state["p0"]
     with _environment(ctx, FJH_CRASHME_FIXED="1") as root:

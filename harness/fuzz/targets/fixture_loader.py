@@ -1,4 +1,4 @@
-"""Target ``fixture_loader``: bytes as a fixture bundle file through ``harness.fixtures.read_bundle``.
+"""Target ``fixture_loader``: bytes as a bundle file through ``harness.conformance.fixtures.read_bundle``.
 
 The reader validates the ``frankenjax.fixture-bundle.v1`` schema, then
 decodes every case (IR, transform stack, arrays, tolerance) and checks the
@@ -36,7 +36,7 @@ def _scratch_file(name: str) -> Path:
 
 
 def _read(data: bytes, name: str) -> Any:
-    from harness.fixtures import read_bundle
+    from harness.conformance.fixtures import read_bundle
 
     path = _scratch_file(name)
     with open(path, "wb") as handle:
@@ -45,7 +45,7 @@ def _read(data: bytes, name: str) -> Any:
 
 
 def check(data: bytes) -> str:
-    from harness.fixtures import render_bundle
+    from harness.conformance.fixtures import render_bundle
 
     try:
         bundle = _read(bytes(data), "input.bundle.json")
@@ -116,7 +116,7 @@ def seed_documents(source: Path | None = None) -> dict[str, bytes]:
     """
     import dataclasses
 
-    from harness.fixtures import find_bundles, read_bundle, render_bundle, summarize
+    from harness.conformance.fixtures import find_bundles, read_bundle, render_bundle, summarize
     from harness.paths import fixtures_dir
 
     seeds: dict[str, bytes] = {}

@@ -105,7 +105,7 @@ class FixtureCase:
     expected_error: dict[str, Any] | None
     probe: dict[str, Any] | None
     comparator: str
-    tolerance: Any  # harness.compare.Tolerance
+    tolerance: Any  # harness.conformance.compare.Tolerance
     flaky: bool
     capture_mode: str
     input_set: str
@@ -194,7 +194,7 @@ def decode_case(case: dict[str, Any], *, where: str = "case") -> FixtureCase:
     """Decode a validated case object; typed FJ-FIXTURE-INVALID errors say what and where."""
     from frankenjax_ref import ir
     from frankenjax_ref.dispatch import stack_from_json
-    from harness.compare import Tolerance
+    from harness.conformance.compare import Tolerance
 
     def fail(message: str, exc: FJError | None = None) -> FixtureError:
         detail = f"{message}: [{exc.code}] {exc.message}" if exc else message

@@ -31,7 +31,7 @@ import fnmatch
 import functools
 from collections.abc import Iterable, Sequence
 
-from harness.catalog.model import CaseSpec, Catalog, ExpectedError, Operand, Uncovered
+from harness.conformance.catalog.model import CaseSpec, Catalog, ExpectedError, Operand, Uncovered
 
 __all__ = [
     "CaseSpec",
@@ -48,9 +48,9 @@ __all__ = [
 def build_catalog() -> Catalog:
     """The whole catalog (cached: building it is deterministic)."""
     from frankenjax_ref.primitives import family_of
-    from harness.catalog.compositions import composition_cases, custom_cases
-    from harness.catalog.primitives import coverage_plan, primitive_cases
-    from harness.catalog.seeds import seed_cases
+    from harness.conformance.catalog.compositions import composition_cases, custom_cases
+    from harness.conformance.catalog.primitives import coverage_plan, primitive_cases
+    from harness.conformance.catalog.seeds import seed_cases
 
     cases: list[CaseSpec] = list(seed_cases())
     covered, uncovered = coverage_plan()

@@ -2,7 +2,7 @@
 
 Library entry point::
 
-    from harness.capture import capture
+    from harness.conformance.capture import capture
     result = capture(patterns=["seed"], strict=True, jobs=2)   # -> CaptureResult
 
 Per case (in a worker, :func:`capture_batch`): build the program against
@@ -30,7 +30,7 @@ Modes:
 * ``analytical_fallback`` — JAX cannot be imported and ``strict`` is off:
   only the seed programs are captured, their IR traced by the reference's own
   ``jax.numpy`` and their expected values computed in closed form
-  (:func:`harness.catalog.seeds.closed_form`); every case and bundle says
+  (:func:`harness.conformance.catalog.seeds.closed_form`); every case and bundle says
   ``capture_mode: analytical_fallback``. With ``strict`` a missing JAX is
   ``FJ-ORACLE-UNAVAILABLE`` and nothing is written.
 
@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 
 from frankenjax_ref.errors import FJError, register_code
-from harness.catalog.model import CaseSpec
+from harness.conformance.catalog.model import CaseSpec
 from harness.errors import HarnessError
 
 register_code("FJ-CAPTURE-FAILED", "HARNESS", "a strict capture had failing or nondeterministic cases")
@@ -117,7 +117,7 @@ def _primitives_of(closed: Any) -> list[str]:
 
 def _base_record(spec: CaseSpec, mode: str, provenance: dict[str, Any]) -> dict[str, Any]:
     from frankenjax_ref.ir import encode_array
-    from harness.catalog.stacks import signature
+    from harness.conformance.catalog.stacks import signature
 
     return {
         "case_id": spec.case_id,
@@ -145,7 +145,7 @@ def _base_record(spec: CaseSpec, mode: str, provenance: dict[str, Any]) -> dict[
 
 
 def _tolerance(spec: CaseSpec, outputs: Sequence[np.ndarray]) -> tuple[str, dict[str, Any]]:
-    from harness.compare import tolerance_for
+    from harness.conformance.compare import tolerance_for
 
     tol = tolerance_for([o.dtype for o in outputs if o.dtype.names is None], spec.tier)
     comparator = "exact" if (tol.atol, tol.rtol, tol.max_ulp) == (0.0, 0.0, 0) else "allclose"
@@ -153,7 +153,7 @@ def _tolerance(spec: CaseSpec, outputs: Sequence[np.ndarray]) -> tuple[str, dict
 
 
 def _error_record(record: dict[str, Any], spec: CaseSpec, exc: BaseException, codes: Sequence[str]) -> None:
-    from harness.compare import EXACT
+    from harness.conformance.compare import EXACT
 
     record["expected"] = {
         "error": {
@@ -180,7 +180,7 @@ def _outcome(
 
 def capture_batch(specs: list[CaseSpec], mode: str, check_determinism: bool) -> list[dict[str, Any]]:
     """Capture a batch of cases in this process (a task of the executor)."""
-    from harness.executor import ensure_ready
+    from harness.conformance.executor import ensure_ready
 
     ensure_ready()
     out = []
@@ -223,9 +223,9 @@ def _bound_memory() -> None:
 
 def _capture_jax(spec: CaseSpec, check_determinism: bool) -> dict[str, Any]:
     from frankenjax_ref import ir
-    from harness.catalog.inputs import np_dtype
-    from harness.catalog.programs import build_program
-    from harness.fixtures import doc_fingerprint
+    from harness.conformance.catalog.inputs import np_dtype
+    from harness.conformance.catalog.programs import build_program
+    from harness.conformance.fixtures import doc_fingerprint
     from harness.oracle import from_jax, jax_versions, load_jax
     from harness.oracle.namespace import jax_namespace
     from harness.oracle.run import run_stack
@@ -309,14 +309,14 @@ def _worker_provenance(versions: Callable[[], dict[str, Any]]) -> dict[str, Any]
 def _capture_fallback(spec: CaseSpec) -> dict[str, Any]:
     import frankenjax_ref as fj
     from frankenjax_ref import ir
-    from harness.catalog.programs import build_program, reference_namespace
-    from harness.catalog.seeds import closed_form
+    from harness.conformance.catalog.programs import build_program, reference_namespace
+    from harness.conformance.catalog.seeds import closed_form
     from harness.oracle import jax_versions
 
     provenance = _worker_provenance(jax_versions)
     record = _base_record(spec, "analytical_fallback", provenance)
     fn = build_program(reference_namespace(), spec.program, spec.program_args)
-    from harness.catalog.inputs import np_dtype
+    from harness.conformance.catalog.inputs import np_dtype
 
     examples = [np.zeros(o.shape, np_dtype(o.dtype)) for o in spec.operands]
     closed = fj.make_jaxpr(fn)(*examples)
@@ -349,8 +349,8 @@ def capture(
     overrides ``jobs``. Raises :class:`CaptureError` / ``OracleError`` without
     writing anything when the capture must not land (see the module doc).
     """
-    from harness.catalog import build_catalog, select
-    from harness.executor import default_jobs, make_executor, run_batched
+    from harness.conformance.catalog import build_catalog, select
+    from harness.conformance.executor import default_jobs, make_executor, run_batched
     from harness.oracle import jax_available, jax_versions
     from harness.paths import fixtures_dir
 
@@ -430,7 +430,7 @@ class _Plan:
 
 
 def _nondeterminism_reasons(path: str | Path | None) -> list[tuple[list[str], str]]:
-    from harness.compare import load_known_divergences
+    from harness.conformance.divergences import load_known_divergences
 
     return [(d.cases, d.reason) for d in load_known_divergences(path).entries if d.kind == "nondeterministic"]
 
@@ -526,7 +526,7 @@ def _write(
 ) -> list[Path]:
     from harness import __version__
     from harness.atomicio import AtomicWriter
-    from harness.fixtures import Bundle, bundle_path, read_bundle, render_bundle, summarize
+    from harness.conformance.fixtures import Bundle, bundle_path, read_bundle, render_bundle, summarize
 
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     families = sorted(set(plan.records) | set(plan.skipped))

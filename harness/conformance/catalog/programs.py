@@ -13,7 +13,7 @@ Families of programs:
 * ``seed.*`` — the seed programs of the Rust FrankenJAX's v1 transform
   fixtures: add2, square, square_plus_linear, sin_x, cos_x, add_one, dot3,
   reduce_sum_vec (:data:`SEED_PROGRAMS`, with closed forms in
-  :mod:`harness.catalog.seeds`);
+  :mod:`harness.conformance.catalog.seeds`);
 * ``lax.<primitive>`` / ``sum(lax.<primitive>)`` — one primitive, bound with
   explicit params (the latter reduced to a real scalar for ``grad``);
 * ``comp.*`` — compositions: MLP layer, logsumexp, softmax cross-entropy,

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from harness.catalog import inputs as gen
-from harness.catalog.model import CaseSpec, ExpectedError, Operand
-from harness.catalog.stacks import stack
+from harness.conformance.catalog import inputs as gen
+from harness.conformance.catalog.model import CaseSpec, ExpectedError, Operand
+from harness.conformance.catalog.stacks import stack
 
 BATCH = 3
 

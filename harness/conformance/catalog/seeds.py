@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from harness.catalog.model import CaseSpec, Operand
-from harness.catalog.stacks import is_derivative, stack
+from harness.conformance.catalog.model import CaseSpec, Operand
+from harness.conformance.catalog.stacks import is_derivative, stack
 
 FAMILY = "seed"
 

@@ -93,7 +93,7 @@ def load_section(path: Path | None = None) -> dict[str, Any]:
             CONFIG,
             exc.message,
             where=str(path),
-            hint="create it with a crash_gate section (see harness/crashgate.py)",
+            hint="create it with a crash_gate section (see harness/fuzz/crashgate.py)",
         ) from None
     if not isinstance(doc, dict) or SECTION not in doc:
         raise CrashGateError(CONFIG, f"no {SECTION!r} section", where=str(path))
@@ -106,8 +106,8 @@ def load_section(path: Path | None = None) -> dict[str, Any]:
 
 def crash_gate(budgets: Path | None = None) -> CrashGateResult:
     """Evaluate the crash gate against the index; never raises for a failing gate (``ok`` says)."""
+    from harness.fuzz.triage import read_index
     from harness.paths import project_root, relative_to_root
-    from harness.triage import read_index
 
     budgets = budgets or budgets_path()
     section = load_section(budgets)

@@ -27,7 +27,7 @@ admits the extra keys the Rust capture script writes: ``oracle_root``,
 :func:`import_v1` reads such a file and runs the cases it supports — those
 whose program is a seed name, with supported value kinds and transforms —
 through the conformance runner: the program is traced by the reference from
-the seed's definition (:mod:`harness.catalog.programs`) at the avals of the
+the seed's definition (:mod:`harness.conformance.catalog.programs`) at the avals of the
 case's arguments, and compared with the file's ``expected`` under its
 ``atol``/``rtol`` (``exact``: bitwise up to NaN). Other cases are reported as
 unsupported, with the reason, never silently dropped.
@@ -124,7 +124,7 @@ class ExportResult:
 
 def _export_case(case: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
     from frankenjax_ref.dispatch import PARAM_DEFAULTS
-    from harness.catalog.programs import SEED_PROGRAMS
+    from harness.conformance.catalog.programs import SEED_PROGRAMS
 
     program = case["program"].removeprefix("seed.")
     if not case["program"].startswith("seed.") or program not in SEED_PROGRAMS:
@@ -173,7 +173,7 @@ def export_v1(
     """Write the expressible cases of the bundles (default ``fixtures/``) to ``output``."""
     from harness import __version__
     from harness.atomicio import write_json
-    from harness.fixtures import read_bundles
+    from harness.conformance.fixtures import read_bundles
 
     bundles = read_bundles(fixtures)
     cases: list[dict[str, Any]] = []
@@ -246,9 +246,9 @@ def _to_case(rust: dict[str, Any], capture_mode: str, where: str) -> dict[str, A
     import frankenjax_ref as fj
     from frankenjax_ref import ir
     from frankenjax_ref.dispatch import make_transform, stack_signature
-    from harness.catalog.programs import SEED_PROGRAMS, build_program, reference_namespace
-    from harness.compare import Tolerance
-    from harness.fixtures import doc_fingerprint
+    from harness.conformance.catalog.programs import SEED_PROGRAMS, build_program, reference_namespace
+    from harness.conformance.compare import Tolerance
+    from harness.conformance.fixtures import doc_fingerprint
 
     if rust["program"] not in SEED_PROGRAMS:
         raise InteropError(
@@ -308,7 +308,7 @@ def import_v1(
     write: bool = True,
 ) -> ImportResult:
     """Read a Rust-format file and run its supported cases through the conformance runner."""
-    from harness.conformance import run_cases
+    from harness.conformance.runner import run_cases
 
     start = time.perf_counter()
     doc = read_v1(path)

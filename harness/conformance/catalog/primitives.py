@@ -9,7 +9,7 @@ operands and the arity that type-checks becomes an elementwise recipe with
 default params. A primitive for which neither works is reported as
 uncovered (``Catalog.uncovered``), and a test fails until it gets a recipe.
 
-Every variant is swept over :data:`~harness.catalog.inputs.CANDIDATE_DTYPES`
+Every variant is swept over :data:`~harness.conformance.catalog.inputs.CANDIDATE_DTYPES`
 (bool, int32, int64, float32, float64, complex64, complex128). JAX decides
 which it accepts: a dtype JAX rejects while tracing becomes one *rejection
 case* (the reference must reject it too, with ``FJ-PRIM-DTYPE``) and the rest
@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from harness.catalog import inputs as gen
-from harness.catalog.model import CaseSpec, ExpectedError, Operand, Uncovered
-from harness.catalog.stacks import is_derivative, stack
+from harness.conformance.catalog import inputs as gen
+from harness.conformance.catalog.model import CaseSpec, ExpectedError, Operand, Uncovered
+from harness.conformance.catalog.stacks import is_derivative, stack
 
 ParamsFn = Callable[[str], dict[str, Any]]
 DtypesFn = Callable[[str], tuple[str, ...]]

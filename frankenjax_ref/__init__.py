@@ -13,10 +13,22 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _LAZY: dict[str, str] = {
-    **{name: "frankenjax_ref.api" for name in (
-        "jit", "grad", "value_and_grad", "vmap", "jvp", "vjp", "linearize", "jacfwd", "jacrev", "hessian",
-        "make_jaxpr",
-    )},
+    **{
+        name: "frankenjax_ref.api"
+        for name in (
+            "jit",
+            "grad",
+            "value_and_grad",
+            "vmap",
+            "jvp",
+            "vjp",
+            "linearize",
+            "jacfwd",
+            "jacrev",
+            "hessian",
+            "make_jaxpr",
+        )
+    },
     "eval_jaxpr": "frankenjax_ref.interpreters.eval",
     "ClosedJaxpr": "frankenjax_ref.core.ir",
     "Jaxpr": "frankenjax_ref.core.ir",

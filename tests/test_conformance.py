@@ -244,7 +244,8 @@ def test_primitives_table_reads_the_latest_report(
     table = primitives_table()
     rows = {r.primitive: r for r in table.rows}
     assert table.report is not None and rows["sin"].cases == 7 and rows["sin"].passing == 7
-    assert rows["sin"].impl and rows["sin"].jvp and not rows["sin"].transpose
+    assert rows["sin"].rules["impl"] and rows["sin"].rules["jvp"] and not rows["sin"].rules["transpose"]
+    assert rows["jit"].rules["partial_eval"] and rows["jit"].rules["partial_eval_jaxpr"]
     assert rows["expand_dims"].note.startswith("not a JAX primitive")
     assert main(["primitives", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)

@@ -154,8 +154,14 @@ def tangent_dtype(d: np.dtype) -> np.dtype:
 
 _TO_INEXACT = {
     bool_: float32,
-    uint8: float32, int8: float32, uint16: float32, int16: float32, uint32: float32, int32: float32,
-    uint64: float64, int64: float64,
+    uint8: float32,
+    int8: float32,
+    uint16: float32,
+    int16: float32,
+    uint32: float32,
+    int32: float32,
+    uint64: float64,
+    int64: float64,
 }
 
 

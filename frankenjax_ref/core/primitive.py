@@ -11,7 +11,7 @@ reported as :class:`~frankenjax_ref.errors.RuleMissingError` naming both.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from frankenjax_ref.core.avals import ShapedArray
 from frankenjax_ref.core.params import Param, normalize_params
@@ -81,6 +81,28 @@ def abstract_eval(prim: Primitive, avals: Sequence[ShapedArray], params: dict[st
     """Output avals as a list, whether or not the primitive has multiple results."""
     out = rule(abstract_eval_rules, prim, "abstract_eval")(*avals, **params)
     return list(out) if prim.multiple_results else [out]
+
+
+#: ``frankenjax_ref.lax``'s functions, by their lax name: each family module marks the wrapper written
+#: beside its primitive's rules with :func:`lax_function`, so ``lax`` is derived from the registry.
+LAX_FUNCTIONS: dict[str, Callable[..., Any]] = {}
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def lax_function(fn_or_name: Any = None) -> Any:
+    """Export a wrapper as ``frankenjax_ref.lax.<name>`` (``@lax_function`` or ``@lax_function("max")``
+    for a wrapper whose Python name avoids a builtin)."""
+
+    def register(fn: _F, name: str) -> _F:
+        if name in LAX_FUNCTIONS and LAX_FUNCTIONS[name] is not fn:
+            raise ValueError(f"lax function {name!r} registered twice")
+        LAX_FUNCTIONS[name] = fn
+        return fn
+
+    if callable(fn_or_name):
+        return register(fn_or_name, fn_or_name.__name__)
+    return lambda fn: register(fn, fn_or_name or fn.__name__)
 
 
 def lookup(name: str) -> Primitive:

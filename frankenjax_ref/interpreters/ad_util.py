@@ -43,9 +43,9 @@ def zeros_like_aval(aval: ShapedArray) -> Any:
     """Materialize zeros of ``aval`` (staged when a trace is active)."""
     if aval.dtype == dtypes.float0:
         return np.zeros(aval.shape, dtypes.float0)
-    from frankenjax_ref import lax
+    from frankenjax_ref.primitives.shape import full
 
-    return lax.full(aval.shape, 0, aval.dtype, weak_type=aval.weak_type)
+    return full(aval.shape, 0, aval.dtype, weak_type=aval.weak_type)
 
 
 def instantiate(t: Any) -> Any:

@@ -87,7 +87,7 @@ class BatchTrace(Trace):
 def moveaxis(x: Any, src: int, dst: int) -> Any:
     if src == dst:
         return x
-    from frankenjax_ref import lax
+    from frankenjax_ref.primitives import shape as lax
 
     ndim = get_aval(x).ndim
     perm = [i for i in range(ndim) if i != src]
@@ -97,7 +97,7 @@ def moveaxis(x: Any, src: int, dst: int) -> Any:
 
 def broadcast_axis(x: Any, size: int, axis: int) -> Any:
     """Insert a new axis of ``size`` at ``axis`` (values repeated)."""
-    from frankenjax_ref import lax
+    from frankenjax_ref.primitives import shape as lax
 
     aval = get_aval(x)
     shape = list(aval.shape)
@@ -146,7 +146,7 @@ def broadcast_batcher_args(size: int, vals: Sequence[Any], dims: Sequence[int | 
     0; unbatched non-scalars get a leading size-1 axis; a batched per-example
     scalar is reshaped to ``(size, 1, ..., 1)`` when other operands have rank.
     """
-    from frankenjax_ref import lax
+    from frankenjax_ref.primitives import shape as lax
 
     ranks = [get_aval(v).ndim - (d is not None) for v, d in zip(vals, dims, strict=True)]
     rank = max(ranks)

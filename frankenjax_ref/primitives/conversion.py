@@ -15,7 +15,7 @@ import numpy as np
 from frankenjax_ref.core import dtypes
 from frankenjax_ref.core.avals import ShapedArray, get_aval
 from frankenjax_ref.core.params import BOOL, DTYPE, NONE_ONLY, Param
-from frankenjax_ref.core.primitive import Primitive, abstract_eval_rules, impl_rules
+from frankenjax_ref.core.primitive import Primitive, abstract_eval_rules, impl_rules, lax_function
 from frankenjax_ref.errors import PrimitiveError
 from frankenjax_ref.interpreters.ad_util import Zero
 from frankenjax_ref.interpreters.batching import defvectorized
@@ -95,6 +95,7 @@ def _convert_transpose(ct: Any, x: Any, *, new_dtype: np.dtype, weak_type: bool,
 transpose_rules[convert_element_type_p] = _convert_transpose
 
 
+@lax_function
 def convert_element_type(x: Any, new_dtype: Any, weak_type: bool = False) -> Any:
     """``x`` as ``new_dtype`` (weakly typed if ``weak_type``); ``x`` itself when it already is (JAX's
     ``_convert_element_type`` binds nothing then)."""
@@ -117,6 +118,7 @@ deflinear_jvp(copy_p)
 transpose_rules[copy_p] = lambda ct, x: [copy_p.bind(ct)]
 
 
+@lax_function
 def copy(x: Any) -> Any:
     return copy_p.bind(x)
 
@@ -140,5 +142,6 @@ def _stop_gradient_jvp(primals: list[Any], tangents: list[Any]) -> tuple[Any, An
 jvp_rules[stop_gradient_p] = _stop_gradient_jvp
 
 
+@lax_function
 def stop_gradient(x: Any) -> Any:
     return stop_gradient_p.bind(x)

@@ -34,7 +34,7 @@ from frankenjax_ref.core import dtypes
 from frankenjax_ref.core.avals import ShapedArray, get_aval
 from frankenjax_ref.core.params import ACCURACY, DTYPE, OPT_DTYPE, Enum, Param
 from frankenjax_ref.core.params import INT as INT_PARAM
-from frankenjax_ref.core.primitive import abstract_eval_rules
+from frankenjax_ref.core.primitive import abstract_eval_rules, lax_function
 from frankenjax_ref.errors import PrimitiveError
 from frankenjax_ref.interpreters.ad_util import Zero, add_any_p, zeros_like_aval
 from frankenjax_ref.interpreters.batching import batch_rules, bdim_at_front
@@ -113,6 +113,7 @@ deflinear_jvp(neg_p)
 transpose_rules[neg_p] = lambda ct, x: [neg(ct)]
 
 
+@lax_function
 def neg(x: Any) -> Any:
     return neg_p.bind(x)
 
@@ -433,6 +434,7 @@ def _add_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
 transpose_rules[add_p] = _add_transpose
 
 
+@lax_function
 def add(x: Any, y: Any) -> Any:
     return add_p.bind(x, y)
 
@@ -697,170 +699,218 @@ transpose_rules[add_any_p] = lambda ct, x, y: [ct, ct]
 # --- lax functions ------------------------------------------------------------------------
 
 
+@lax_function
 def sin(x: Any) -> Any:
     return sin_p.bind(x)
 
 
+@lax_function
 def cos(x: Any) -> Any:
     return cos_p.bind(x)
 
 
+@lax_function
 def tan(x: Any) -> Any:
     return tan_p.bind(x)
 
 
+@lax_function
 def asin(x: Any) -> Any:
     return asin_p.bind(x)
 
 
+@lax_function
 def acos(x: Any) -> Any:
     return acos_p.bind(x)
 
 
+@lax_function
 def atan(x: Any) -> Any:
     return atan_p.bind(x)
 
 
+@lax_function
 def sinh(x: Any) -> Any:
     return sinh_p.bind(x)
 
 
+@lax_function
 def cosh(x: Any) -> Any:
     return cosh_p.bind(x)
 
 
+@lax_function
 def tanh(x: Any) -> Any:
     return tanh_p.bind(x)
 
 
+@lax_function
 def asinh(x: Any) -> Any:
     return asinh_p.bind(x)
 
 
+@lax_function
 def acosh(x: Any) -> Any:
     return acosh_p.bind(x)
 
 
+@lax_function
 def atanh(x: Any) -> Any:
     return atanh_p.bind(x)
 
 
+@lax_function
 def exp(x: Any) -> Any:
     return exp_p.bind(x)
 
 
+@lax_function
 def exp2(x: Any) -> Any:
     return exp2_p.bind(x)
 
 
+@lax_function
 def log(x: Any) -> Any:
     return log_p.bind(x)
 
 
+@lax_function
 def log1p(x: Any) -> Any:
     return log1p_p.bind(x)
 
 
+@lax_function
 def expm1(x: Any) -> Any:
     return expm1_p.bind(x)
 
 
+@lax_function
 def logistic(x: Any) -> Any:
     return logistic_p.bind(x)
 
 
+@lax_function
 def sqrt(x: Any) -> Any:
     return sqrt_p.bind(x)
 
 
+@lax_function
 def rsqrt(x: Any) -> Any:
     return rsqrt_p.bind(x)
 
 
+@lax_function
 def cbrt(x: Any) -> Any:
     return cbrt_p.bind(x)
 
 
+@lax_function
 def abs(x: Any) -> Any:
     return abs_p.bind(x)
 
 
+@lax_function
 def sign(x: Any) -> Any:
     return sign_p.bind(x)
 
 
+@lax_function
 def floor(x: Any) -> Any:
     return floor_p.bind(x)
 
 
+@lax_function
 def ceil(x: Any) -> Any:
     return ceil_p.bind(x)
 
 
+@lax_function
 def round(x: Any, rounding_method: Any = "AWAY_FROM_ZERO") -> Any:
     return round_p.bind(x, rounding_method=rounding_method)
 
 
+@lax_function
 def is_finite(x: Any) -> Any:
     return is_finite_p.bind(x)
 
 
+@lax_function
 def square(x: Any) -> Any:
     return square_p.bind(x)
 
 
+@lax_function
 def integer_pow(x: Any, y: int) -> Any:
     return integer_pow_p.bind(x, y=y)
 
 
+@lax_function
+def reciprocal(x: Any) -> Any:
+    """``1 / x`` as JAX's ``lax.reciprocal`` writes it: ``integer_pow(x, -1)``."""
+    return integer_pow(x, -1)
+
+
+@lax_function
 def real(x: Any) -> Any:
     return real_p.bind(x)
 
 
+@lax_function
 def imag(x: Any) -> Any:
     return imag_p.bind(x)
 
 
+@lax_function("complex")
 def complex_(x: Any, y: Any) -> Any:
     return complex_p.bind(x, y)
 
 
+@lax_function
 def conj(x: Any) -> Any:
     return conj_p.bind(x, input_dtype=get_aval(x).dtype)
 
 
+@lax_function
 def sub(x: Any, y: Any) -> Any:
     return sub_p.bind(x, y)
 
 
+@lax_function
 def mul(x: Any, y: Any) -> Any:
     return mul_p.bind(x, y)
 
 
+@lax_function
 def div(x: Any, y: Any) -> Any:
     return div_p.bind(x, y)
 
 
+@lax_function
 def rem(x: Any, y: Any) -> Any:
     return rem_p.bind(x, y)
 
 
+@lax_function("pow")
 def pow_(x: Any, y: Any) -> Any:
     return pow_p.bind(x, y)
 
 
+@lax_function("max")
 def max_(x: Any, y: Any) -> Any:
     return max_p.bind(x, y)
 
 
+@lax_function("min")
 def min_(x: Any, y: Any) -> Any:
     return min_p.bind(x, y)
 
 
+@lax_function
 def atan2(x: Any, y: Any) -> Any:
     return atan2_p.bind(x, y)
 
 
+@lax_function
 def nextafter(x: Any, y: Any) -> Any:
     return nextafter_p.bind(x, y)
 

@@ -16,7 +16,7 @@ import numpy as np
 from frankenjax_ref.core import dtypes
 from frankenjax_ref.core.avals import ShapedArray, get_aval
 from frankenjax_ref.core.params import DIMENSION_NUMBERS, NONE_ONLY, OPT_DTYPE, PRECISION, Param
-from frankenjax_ref.core.primitive import Primitive, abstract_eval_rules, impl_rules
+from frankenjax_ref.core.primitive import Primitive, abstract_eval_rules, impl_rules, lax_function
 from frankenjax_ref.errors import PrimitiveError
 from frankenjax_ref.interpreters.batching import batch_rules
 from frankenjax_ref.interpreters.jvp import defjvp
@@ -192,6 +192,7 @@ abstract_eval_rules[dot_general_p] = _dot_general_abstract_eval
 impl_rules[dot_general_p] = _dot_general_impl
 
 
+@lax_function
 def dot_general(
     lhs: Any, rhs: Any, dimension_numbers: Any, precision: Any = None, preferred_element_type: Any = None
 ) -> Any:
@@ -312,3 +313,15 @@ def _dot_general_batch(size: int, vals: list[Any], dims: list[int | None], **par
 
 
 batch_rules[dot_general_p] = _dot_general_batch
+
+
+@lax_function
+def dot(lhs: Any, rhs: Any, precision: Any = None, preferred_element_type: Any = None) -> Any:
+    """Vector/matrix dot products as ``dot_general`` (JAX's ``lax.dot``)."""
+    lhs_ndim, rhs_ndim = get_aval(lhs).ndim, get_aval(rhs).ndim
+    if not (1 <= lhs_ndim <= 2 and 1 <= rhs_ndim <= 2):
+        raise PrimitiveError(
+            "FJ-PRIM-SHAPE", f"dot requires rank 1 or 2 operands, got {lhs_ndim} and {rhs_ndim}"
+        )
+    dims = (((lhs_ndim - 1,), (0,)), ((), ()))
+    return dot_general(lhs, rhs, dims, precision=precision, preferred_element_type=preferred_element_type)

@@ -15,7 +15,7 @@ import numpy as np
 
 from frankenjax_ref.core import dtypes
 from frankenjax_ref.core.avals import ShapedArray, get_aval
-from frankenjax_ref.core.primitive import Primitive, abstract_eval_rules
+from frankenjax_ref.core.primitive import Primitive, abstract_eval_rules, lax_function
 from frankenjax_ref.errors import PrimitiveError
 from frankenjax_ref.interpreters.ad_util import Zero, zeros_like_aval
 from frankenjax_ref.interpreters.batching import batch_rules, bdim_at_front, broadcast_axis
@@ -51,26 +51,32 @@ gt_p = _comparison("gt", ORDERED, np.greater)
 ge_p = _comparison("ge", ORDERED, np.greater_equal)
 
 
+@lax_function
 def eq(x: Any, y: Any) -> Any:
     return eq_p.bind(x, y)
 
 
+@lax_function
 def ne(x: Any, y: Any) -> Any:
     return ne_p.bind(x, y)
 
 
+@lax_function
 def lt(x: Any, y: Any) -> Any:
     return lt_p.bind(x, y)
 
 
+@lax_function
 def le(x: Any, y: Any) -> Any:
     return le_p.bind(x, y)
 
 
+@lax_function
 def gt(x: Any, y: Any) -> Any:
     return gt_p.bind(x, y)
 
 
+@lax_function
 def ge(x: Any, y: Any) -> Any:
     return ge_p.bind(x, y)
 
@@ -94,18 +100,22 @@ def_impl(not_p, lambda x: np.invert(np.asarray(x)))
 defjvp_zero(not_p)
 
 
+@lax_function
 def bitwise_and(x: Any, y: Any) -> Any:
     return and_p.bind(x, y)
 
 
+@lax_function
 def bitwise_or(x: Any, y: Any) -> Any:
     return or_p.bind(x, y)
 
 
+@lax_function
 def bitwise_xor(x: Any, y: Any) -> Any:
     return xor_p.bind(x, y)
 
 
+@lax_function
 def bitwise_not(x: Any) -> Any:
     return not_p.bind(x)
 
@@ -196,10 +206,12 @@ def _select_n_batch(size: int, vals: list[Any], dims: list[int | None]) -> tuple
 batch_rules[select_n_p] = _select_n_batch
 
 
+@lax_function
 def select_n(which: Any, *cases: Any) -> Any:
     return select_n_p.bind(which, *cases)
 
 
+@lax_function
 def select(pred: Any, on_true: Any, on_false: Any) -> Any:
     """JAX's ``lax.select``: ``select_n(pred, on_false, on_true)``."""
     return select_n_p.bind(pred, on_false, on_true)
@@ -276,5 +288,6 @@ def _clamp_batch(size: int, vals: list[Any], dims: list[int | None]) -> tuple[An
 batch_rules[clamp_p] = _clamp_batch
 
 
+@lax_function
 def clamp(lo: Any, x: Any, hi: Any) -> Any:
     return clamp_p.bind(lo, x, hi)

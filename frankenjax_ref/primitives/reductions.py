@@ -22,7 +22,7 @@ import numpy as np
 from frankenjax_ref.core import dtypes
 from frankenjax_ref.core.avals import ShapedArray, get_aval
 from frankenjax_ref.core.params import DTYPE, INTS, NONE_ONLY, Param
-from frankenjax_ref.core.primitive import Primitive, abstract_eval_rules, impl_rules
+from frankenjax_ref.core.primitive import Primitive, abstract_eval_rules, impl_rules, lax_function
 from frankenjax_ref.errors import PrimitiveError
 from frankenjax_ref.interpreters.batching import batch_rules
 from frankenjax_ref.interpreters.core import bind_normalized
@@ -177,6 +177,7 @@ def _reduce_sum_transpose(ct: Any, x: Any, *, axes: tuple[int, ...], out_shardin
 transpose_rules[reduce_sum_p] = _reduce_sum_transpose
 
 
+@lax_function
 def reduce_sum(x: Any, axes: tuple[int, ...]) -> Any:
     return reduce_sum_p.bind(x, axes=tuple(axes))
 
@@ -202,10 +203,12 @@ defjvp2(reduce_max_p, _reduce_chooser_jvp)
 defjvp2(reduce_min_p, _reduce_chooser_jvp)
 
 
+@lax_function
 def reduce_max(x: Any, axes: tuple[int, ...]) -> Any:
     return reduce_max_p.bind(x, axes=tuple(axes))
 
 
+@lax_function
 def reduce_min(x: Any, axes: tuple[int, ...]) -> Any:
     return reduce_min_p.bind(x, axes=tuple(axes))
 
@@ -254,6 +257,7 @@ def _reduce_prod_jvp(primals: list[Any], tangents: list[Any], *, axes: tuple[int
 jvp_rules[reduce_prod_p] = _reduce_prod_jvp
 
 
+@lax_function
 def reduce_prod(x: Any, axes: tuple[int, ...]) -> Any:
     return reduce_prod_p.bind(x, axes=tuple(axes))
 
@@ -279,10 +283,12 @@ impl_rules[reduce_or_p] = _with_identity(
 defjvp_zero(reduce_or_p)
 
 
+@lax_function
 def reduce_and(x: Any, axes: tuple[int, ...]) -> Any:
     return reduce_and_p.bind(x, axes=tuple(axes))
 
 
+@lax_function
 def reduce_or(x: Any, axes: tuple[int, ...]) -> Any:
     return reduce_or_p.bind(x, axes=tuple(axes))
 
@@ -322,9 +328,11 @@ argmax_p = _argminmax("argmax", np.argmax)
 argmin_p = _argminmax("argmin", np.argmin)
 
 
+@lax_function
 def argmax(x: Any, axis: int, index_dtype: Any) -> Any:
     return argmax_p.bind(x, axes=(axis,), index_dtype=index_dtype)
 
 
+@lax_function
 def argmin(x: Any, axis: int, index_dtype: Any) -> Any:
     return argmin_p.bind(x, axes=(axis,), index_dtype=index_dtype)

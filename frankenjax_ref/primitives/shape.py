@@ -22,7 +22,7 @@ import numpy as np
 from frankenjax_ref.core import dtypes
 from frankenjax_ref.core.avals import ShapedArray, get_aval
 from frankenjax_ref.core.params import DTYPE, INT, INTS, NONE_ONLY, OPT_INTS, PADDING_CONFIG, Param
-from frankenjax_ref.core.primitive import Primitive, abstract_eval_rules, impl_rules
+from frankenjax_ref.core.primitive import Primitive, abstract_eval_rules, impl_rules, lax_function
 from frankenjax_ref.errors import PrimitiveError
 from frankenjax_ref.interpreters.ad_util import zeros_like_aval
 from frankenjax_ref.interpreters.batching import batch_rules, bdim_at_front
@@ -130,10 +130,12 @@ _front_batcher(
 )
 
 
+@lax_function
 def broadcast_in_dim(x: Any, shape: tuple[int, ...], broadcast_dimensions: tuple[int, ...]) -> Any:
     return broadcast_in_dim_p.bind(x, shape=tuple(shape), broadcast_dimensions=tuple(broadcast_dimensions))
 
 
+@lax_function
 def broadcast(x: Any, sizes: tuple[int, ...]) -> Any:
     """Prepend dimensions of ``sizes`` (JAX's ``lax.broadcast``)."""
     ndim = get_aval(x).ndim
@@ -141,6 +143,7 @@ def broadcast(x: Any, sizes: tuple[int, ...]) -> Any:
     return broadcast_in_dim(x, shape, tuple(range(len(sizes), len(sizes) + ndim)))
 
 
+@lax_function
 def full(shape: tuple[int, ...], fill_value: Any, dtype: Any, weak_type: bool = False) -> Any:
     """``fill_value`` broadcast to ``shape``; ``weak_type`` makes the result weakly typed (JAX's
     ``full_like`` of a weak value, ``zeros_like`` of a weak aval), which shows once staged."""
@@ -209,6 +212,7 @@ def _reshape_shift(
 _front_batcher(reshape_p, _reshape_shift)
 
 
+@lax_function
 def reshape(x: Any, new_sizes: tuple[int, ...], dimensions: tuple[int, ...] | None = None) -> Any:
     new_sizes = tuple(new_sizes)
     if dimensions is None and get_aval(x).shape == new_sizes:
@@ -236,6 +240,7 @@ transpose_rules[transpose_p] = lambda ct, x, *, permutation: [transpose(ct, tupl
 _front_batcher(transpose_p, lambda size, x, permutation: {"permutation": (0, *(p + 1 for p in permutation))})
 
 
+@lax_function
 def transpose(x: Any, permutation: tuple[int, ...]) -> Any:
     return transpose_p.bind(x, permutation=tuple(int(p) for p in permutation))
 
@@ -259,6 +264,7 @@ transpose_rules[squeeze_p] = lambda ct, x, *, dimensions: [reshape(ct, x.aval.sh
 _front_batcher(squeeze_p, lambda size, x, dimensions: {"dimensions": tuple(d + 1 for d in dimensions)})
 
 
+@lax_function
 def squeeze(x: Any, dimensions: tuple[int, ...]) -> Any:
     ndim = get_aval(x).ndim
     return squeeze_p.bind(x, dimensions=tuple(sorted(d % ndim if ndim else d for d in dimensions)))
@@ -285,6 +291,7 @@ transpose_rules[expand_dims_p] = lambda ct, x, *, dimensions: [reshape(ct, x.ava
 _front_batcher(expand_dims_p, lambda size, x, dimensions: {"dimensions": tuple(d + 1 for d in dimensions)})
 
 
+@lax_function
 def expand_dims(x: Any, dimensions: tuple[int, ...]) -> Any:
     """Insert size-1 axes, as ``broadcast_in_dim`` (what JAX's lax.expand_dims emits)."""
     aval = get_aval(x)
@@ -357,6 +364,7 @@ def _concatenate_batch(
 batch_rules[concatenate_p] = _concatenate_batch
 
 
+@lax_function
 def concatenate(xs: list[Any], dimension: int) -> Any:
     return concatenate_p.bind(*xs, dimension=dimension)
 
@@ -438,6 +446,7 @@ _front_batcher(
 )
 
 
+@lax_function
 def slice(x: Any, start_indices: tuple[int, ...], limit_indices: tuple[int, ...], strides: Any = None) -> Any:
     return slice_p.bind(
         x,
@@ -547,6 +556,7 @@ def _pad_batch(
 batch_rules[pad_p] = _pad_batch
 
 
+@lax_function
 def pad(x: Any, padding_value: Any, padding_config: Any) -> Any:
     return pad_p.bind(
         x, padding_value, padding_config=tuple(tuple(int(v) for v in c) for c in padding_config)
@@ -572,6 +582,7 @@ transpose_rules[rev_p] = lambda ct, x, *, dimensions: [rev(ct, dimensions)]
 _front_batcher(rev_p, lambda size, x, dimensions: {"dimensions": tuple(d + 1 for d in dimensions)})
 
 
+@lax_function
 def rev(x: Any, dimensions: tuple[int, ...]) -> Any:
     return rev_p.bind(x, dimensions=tuple(dimensions))
 
@@ -617,13 +628,16 @@ defjvp_zero(iota_p)
 batch_rules[iota_p] = lambda size, vals, dims, **params: (bind_normalized(iota_p, [], params), None)
 
 
+@lax_function
 def iota(dtype: Any, size: int) -> Any:
     return iota_p.bind(dtype=dtype, shape=(size,), dimension=0)
 
 
+@lax_function
 def broadcasted_iota(dtype: Any, shape: tuple[int, ...], dimension: int) -> Any:
     return iota_p.bind(dtype=dtype, shape=tuple(shape), dimension=dimension)
 
 
+@lax_function
 def zeros_like(x: Any) -> Any:
     return zeros_like_aval(get_aval(x))

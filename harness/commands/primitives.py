@@ -20,6 +20,7 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from frankenjax_ref.primitives import RULE_TABLES
     from harness.conformance.inventory import primitives_table
     from harness.render import print_json, table
 
@@ -39,11 +40,7 @@ def _run(args: argparse.Namespace) -> int:
             [
                 "primitive",
                 "family",
-                "impl",
-                "abstract_eval",
-                "jvp",
-                "transpose",
-                "batch",
+                *RULE_TABLES,
                 "cases",
                 "pass",
                 "primary",
@@ -54,11 +51,7 @@ def _run(args: argparse.Namespace) -> int:
                 [
                     r.primitive,
                     r.family,
-                    yn(r.impl),
-                    yn(r.abstract_eval),
-                    yn(r.jvp),
-                    yn(r.transpose),
-                    yn(r.batch),
+                    *(yn(r.rules[t]) for t in RULE_TABLES),
                     n(r.cases),
                     n(r.passing),
                     n(r.primary_cases),

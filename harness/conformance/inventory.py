@@ -13,11 +13,7 @@ from harness.conformance.report import REPORT_NAME, default_report_dir, read_rep
 class PrimitiveRow:
     primitive: str
     family: str
-    impl: bool
-    abstract_eval: bool
-    jvp: bool
-    transpose: bool
-    batch: bool
+    rules: dict[str, bool]  # rule table -> has an entry (frankenjax_ref.primitives.RULE_TABLES)
     cases: int | None
     passing: int | None
     primary_cases: int | None
@@ -50,11 +46,7 @@ def primitives_table(report_path: str | Path | None = None) -> PrimitivesTable:
             PrimitiveRow(
                 cov.primitive,
                 fam,
-                cov.impl,
-                cov.abstract_eval,
-                cov.jvp,
-                cov.transpose,
-                cov.batch,
+                dict(cov.tables),
                 c["cases"] if c else (0 if used else None),
                 c["pass"] if c else (0 if used else None),
                 c["primary_cases"] if c else (0 if used else None),

@@ -10,10 +10,10 @@ uses the same ones:
   NaN, signed zeros exact in the exact tier; every tolerance and every known
   divergence from JAX is written down once, with its reason
   (:data:`DIVERGENCES`);
-* **the primitive case table** (:data:`CASES`): for every primitive in the
-  registry, operand shapes/domains and params, and how to run the same
-  primitive in JAX. Tests iterate it per dtype; a primitive without an entry
-  fails ``test_every_primitive_has_cases``.
+* **the primitive cases** (:data:`CASES`), generated from the primitives' case
+  specs (``harness.conformance.specs``: operand shapes/domains, params, how to
+  run the same primitive in JAX). Tests iterate them per dtype; a primitive
+  without a spec row fails ``tests/test_specs.py``.
 
 JAX always runs with x64 here, like the reference.
 """
@@ -28,7 +28,7 @@ import itertools
 import math
 import types
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import jax
@@ -38,10 +38,10 @@ from hypothesis import strategies as st
 from jax import lax as jlax
 from jax.extend.core import primitives as jprims
 
-import frankenjax_ref as fj
 import frankenjax_ref.lax as flax
 from frankenjax_ref.core import dtypes
 from frankenjax_ref.core.avals import ShapedArray
+from harness.conformance.specs import UNIT_SHAPE, Arg, Ints, PrimitiveSpec, Variant, spec_for, specs
 
 jax.config.update("jax_enable_x64", True)
 
@@ -642,10 +642,6 @@ def _no_params(dtype: np.dtype, avals: Sequence[ShapedArray]) -> dict[str, Any]:
 NO_PARAMS: ParamsFn = _no_params
 
 
-def fixed(**params: Any) -> ParamsFn:
-    return lambda dtype, avals: dict(params)
-
-
 @dataclass(frozen=True)
 class PrimCase:
     """One way of applying a primitive; tests run it for every dtype.
@@ -874,12 +870,9 @@ MAX_GRID = 8192
 VARIANT_DTYPES = (dtypes.float32,)
 
 
-#: reference primitive name -> the JAX primitive object bound by default
-_JAX_NAMES = {"add_any": "add_jaxvals"}
-
-
 def jax_primitive(name: str) -> Any:
-    return getattr(jprims, _JAX_NAMES.get(name, name) + "_p")
+    """The JAX primitive a case binds by default (its spec's ``jax_name``: ``add_any`` is ``add_jaxvals``)."""
+    return getattr(jprims, spec_for(name).jax_primitive + "_p")
 
 
 def to_jax_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -907,578 +900,52 @@ def ref_callable(case: PrimCase, params: dict[str, Any]) -> Callable[..., Any]:
     return lambda *xs: prim.bind(*xs, **params)
 
 
-# -- per-family builders ----------------------------------------------------------------------------
+# --- the cases, generated from the primitives' case specs (harness/conformance/specs) -----------------
 
-S = (2, 3)
-_ACC = fixed(accuracy=None)
+#: the shape of an elementwise operand (``Arg(shape=None)``) in these tests
+S = UNIT_SHAPE
+#: what a spec's ``jax_fn(ns, params)`` builds JAX's side from
+JAX_NS = types.SimpleNamespace(name="jax", jnp=jax.numpy, lax=jlax, nn=jax.nn, api=jax)
 
 
-def _unary(
-    name: str,
-    params: ParamsFn = NO_PARAMS,
-    tier: str = "exact",
-    smooth: tuple[float, float] = (-2.0, 2.0),
-    label: str = "",
-) -> PrimCase:
+def _operand(arg: Arg) -> Operand:
+    domain = Domain("ints", arg.domain.lo, arg.domain.hi) if isinstance(arg.domain, Ints) else ANY
+    dtype = None if arg.dtype is None else dtypes.from_name(arg.dtype)
+    return Operand(arg.shape if arg.shape is not None else S, dtype, domain, arg.smooth_range())
+
+
+def _jax_fn(row: PrimitiveSpec) -> Callable[[dict[str, Any]], Callable[..., Any]] | None:
+    build = row.jax_fn
+    if build is None:
+        return None
+    return lambda params: build(JAX_NS, params)
+
+
+def prim_case(row: PrimitiveSpec, v: Variant) -> PrimCase:
+    """The unit-test case of one variant of a spec row."""
+    only = None if v.dtypes is None else tuple(d for d in ALL_DTYPES if dtypes.name_of(d) in v.dtypes)
+    assert v.tier is not None and v.edge in (None, "grid", "pairs")
     return PrimCase(
-        name, (Operand(S, smooth=smooth),), params, tier, label=label, edge="grid", elementwise=True
+        row.primitive,
+        tuple(_operand(a) for a in v.args),
+        v.params_for,
+        v.tier,
+        v.label,
+        jax_fn=_jax_fn(row),
+        edge=v.edge,
+        scale=v.scale,
+        elementwise=row.elementwise,
+        reject_code=v.reject_code_for,
+        main=v.main,
+        only_dtypes=only,
+        jax_always_raises=row.jax_always_raises,
     )
 
 
-def _elementary(name: str, smooth: tuple[float, float] = (-2.0, 2.0), accuracy: bool = True) -> PrimCase:
-    return _unary(name, _ACC if accuracy else fixed(), "elementary", smooth)
-
-
-def _binary(
-    name: str,
-    tier: str = "exact",
-    smooth: tuple[tuple[float, float], tuple[float, float]] | None = None,
-    params: ParamsFn = NO_PARAMS,
-) -> list[PrimCase]:
-    """The same-shape case (with an edge grid), plus lax's size-1 and rank-0 broadcasting."""
-    sx, sy = smooth or ((-2.0, 2.0), (-2.0, 2.0))
-    return [
-        PrimCase(
-            name, (Operand(S, smooth=sx), Operand(S, smooth=sy)), params, tier, edge="grid", elementwise=True
-        ),
-        PrimCase(
-            name,
-            (Operand(S, smooth=sx), Operand((1, 3), smooth=sy)),
-            params,
-            tier,
-            label="size1",
-            elementwise=True,
-            main=False,
-        ),
-        PrimCase(
-            name,
-            (Operand((), smooth=sx), Operand(S, smooth=sy)),
-            params,
-            tier,
-            label="scalar",
-            elementwise=True,
-            main=False,
-        ),
-    ]
-
-
-def _abs_scale(name: str) -> Callable[..., Any]:
-    """The magnitude of an accumulation: the same primitive on |inputs|, in float64."""
-
-    def scale(*xs: Any, **params: Any) -> Any:
-        from frankenjax_ref.core.primitive import PRIMITIVES, impl_rules
-
-        widened = [np.abs(np.asarray(x)).astype(np.float64) for x in xs]
-        with np.errstate(all="ignore"):
-            p = {k: v for k, v in params.items() if k != "preferred_element_type"}
-            return np.asarray(impl_rules[PRIMITIVES[name]](*widened, **{**p, **_pet(params)}))
-
-    return scale
-
-
-def _pet(params: dict[str, Any]) -> dict[str, Any]:
-    return {"preferred_element_type": None} if "preferred_element_type" in params else {}
-
-
-def _reduction(name: str, params: dict[str, Any], tier: str = "exact") -> list[PrimCase]:
-    scale = _abs_scale(name) if tier in ("accumulate", "reduction") else None
-
-    def case(shape: tuple[int, ...], axes: tuple[int, ...], label: str, edge: str | None = None) -> PrimCase:
-        return PrimCase(
-            name,
-            (Operand(shape),),
-            fixed(axes=axes, **params),
-            tier,
-            label,
-            edge=edge,
-            scale=scale,
-            main=edge is not None,
-        )
-
-    return [
-        case((4, 2), (1,), "edge-pairs", edge="pairs"),
-        case((3, 4), (0,), "axis0"),
-        case((3, 4), (0, 1), "all"),
-        case((3, 4), (), "none"),
-        case((0, 3), (0,), "empty"),
-        case((2, 0), (0,), "empty-out"),
-    ]
-
-
-def _argminmax(name: str) -> list[PrimCase]:
-    return [
-        PrimCase(
-            name,
-            (Operand((4, 2)),),
-            fixed(axes=(1,), index_dtype=dtypes.int64),
-            label="edge-pairs",
-            edge="pairs",
-        ),
-        PrimCase(
-            name,
-            (Operand((3, 4)),),
-            fixed(axes=(0,), index_dtype=dtypes.int32),
-            label="axis0-i32",
-            main=False,
-        ),
-        PrimCase(
-            name, (Operand((5,)),), fixed(axes=(0,), index_dtype=dtypes.uint8), label="axis0-u8", main=False
-        ),
-    ]
-
-
-def _jit_body_ref(x: Any) -> Any:
-    return flax.mul(flax.sin(x) if dtypes.is_inexact(np.dtype(x.dtype)) else x, x)
-
-
-def _jit_body_jax(x: Any) -> Any:
-    return jlax.mul(jlax.sin(x) if dtypes.is_inexact(np.dtype(x.dtype)) else x, x)
-
-
-def _jit_params(dtype: np.dtype, avals: Sequence[ShapedArray]) -> dict[str, Any]:
-    closed = fj.make_jaxpr(_jit_body_ref)(*(abstract_arg(a) for a in avals))
-    return {"name": "body", "jaxpr": closed}
-
-
-def _jit_jax(params: dict[str, Any]) -> Callable[..., Any]:
-    return lambda x: jax.jit(_jit_body_jax)(x)
-
-
-# -- custom_jvp / custom_vjp: body x*sin(x) (x*x for integers), rule 3 cos(x) t -- deliberately not the
-# derivative of the body, so a test can tell the custom rule from differentiating the body.
-
-
-def _custom_tangent_ref(x: Any, t: Any) -> Any:
-    d = np.dtype(x.dtype)
-    if not dtypes.is_inexact(d):
-        return np.zeros(x.shape, dtypes.float0)
-    return flax.mul(flax.mul(flax.cos(x), t), np.asarray(3, d))
-
-
-def _custom_tangent_jax(x: Any, t: Any) -> Any:
-    d = np.dtype(x.dtype)
-    if not dtypes.is_inexact(d):
-        return np.zeros(x.shape, jax.dtypes.float0)
-    return jlax.mul(jlax.mul(jlax.cos(x), t), np.asarray(3, d))
-
-
-def _custom_jvp_params(dtype: np.dtype, avals: Sequence[ShapedArray]) -> dict[str, Any]:
-    from frankenjax_ref.core.avals import tangent_aval
-
-    (a,) = avals
-    call = fj.make_jaxpr(_jit_body_ref)(abstract_arg(a))
-    rule = fj.make_jaxpr(lambda x, t: (_jit_body_ref(x), _custom_tangent_ref(x, t)))(
-        abstract_arg(a), abstract_arg(tangent_aval(a))
-    )
-    return {"call_jaxpr": call, "jvp_jaxpr": rule, "num_consts": 0, "symbolic_zeros": False}
-
-
-def jax_custom_jvp_fn() -> Callable[..., Any]:
-    f = jax.custom_jvp(_jit_body_jax)
-    f.defjvp(
-        lambda primals, tangents: (_jit_body_jax(primals[0]), _custom_tangent_jax(primals[0], tangents[0]))
-    )
-    return f
-
-
-def _custom_residual(x: Any, cos: Any) -> Any:
-    return cos(x) if dtypes.is_inexact(np.dtype(x.dtype)) else x
-
-
-def _custom_vjp_jaxprs(a: ShapedArray) -> tuple[Any, Any, Any]:
-    """call, fwd (residual cos(x), then the output) and bwd (residual, ct -> 3 cos(x) ct) jaxprs."""
-    from frankenjax_ref.core.avals import tangent_aval
-
-    call = fj.make_jaxpr(_jit_body_ref)(abstract_arg(a))
-    fwd = fj.make_jaxpr(lambda x: (_custom_residual(x, flax.cos), _jit_body_ref(x)))(abstract_arg(a))
-    res_aval = fwd.out_avals[0]
-    out_aval = call.out_avals[0]
-
-    def bwd_ref(r: Any, ct: Any) -> tuple[Any]:
-        if not dtypes.is_inexact(np.dtype(r.dtype)):
-            return (np.zeros(r.shape, dtypes.float0),)
-        return (flax.mul(flax.mul(r, ct), np.asarray(3, np.dtype(r.dtype))),)
-
-    bwd = fj.make_jaxpr(bwd_ref)(abstract_arg(res_aval), abstract_arg(tangent_aval(out_aval)))
-    return call, fwd, bwd
-
-
-def _custom_vjp_params(dtype: np.dtype, avals: Sequence[ShapedArray]) -> dict[str, Any]:
-    call, fwd, bwd = _custom_vjp_jaxprs(avals[0])
-    return {"call_jaxpr": call, "fwd_jaxpr": fwd, "bwd_jaxpr": bwd, "num_consts": 0, "symbolic_zeros": False}
-
-
-def jax_custom_vjp_fn() -> Callable[..., Any]:
-    f = jax.custom_vjp(_jit_body_jax)
-
-    def fwd(x: Any) -> Any:
-        return _jit_body_jax(x), _custom_residual(x, jlax.cos)
-
-    def bwd(res: Any, ct: Any) -> Any:
-        return (jlax.mul(jlax.mul(res, ct), np.asarray(3, np.dtype(res.dtype))),)
-
-    f.defvjp(fwd, bwd)
-    return f
-
-
-def _custom_lin_params(dtype: np.dtype, avals: Sequence[ShapedArray]) -> dict[str, Any]:
-    _, _, bwd = _custom_vjp_jaxprs(avals[0].update(weak_type=False))
-    return {"num_res": 1, "bwd_jaxpr": bwd}
-
-
-def _custom_lin_jax(params: dict[str, Any]) -> Callable[..., Any]:
-    """custom_lin is what jvp of a custom_vjp function evaluates: JAX raises there."""
-    return lambda x, t: jax.jvp(jax_custom_vjp_fn(), (x,), (t,))[1]
-
-
-def _cancellation_scale(x: Any, **params: Any) -> Any:
-    with np.errstate(all="ignore"):
-        x128 = np.asarray(x).astype(np.complex128)
-        return np.abs(x128) * np.cosh(np.abs(x128.real))
-
-
-def _exp2_scale(x: Any, **params: Any) -> Any:
-    with np.errstate(all="ignore"):
-        x128 = np.asarray(x).astype(np.complex128)
-        return np.abs(x128 * np.log(2.0) * np.exp2(x128))
-
-
-def _pow_scale(x: Any, y: Any, **params: Any) -> Any:
-    """(|y| (|log|x|| + pi) + 1) |x**y|, with |x**y| the larger of the exact and the computed magnitude
-    (|x| may round to 1 in the operand's precision: (-3e-12 - 1j)**(-8e29) is 0 exactly, 1.4e-4 in
-    complex64)."""
-    from frankenjax_ref.core.primitive import PRIMITIVES, impl_rules
-
-    with np.errstate(all="ignore"):
-        x128, y128 = np.asarray(x).astype(np.complex128), np.asarray(y).astype(np.complex128)
-        computed = np.abs(np.asarray(impl_rules[PRIMITIVES["pow"]](x, y)).astype(np.complex128))
-        magnitude = np.fmax(np.abs(np.power(x128, y128)), computed)
-        return (np.abs(y128) * (np.abs(np.log(np.abs(x128))) + np.pi) + 1) * magnitude
-
-
-def _negative_power_code(dtype: np.dtype) -> str:
-    """Integers to negative powers: a param error in the reference (JAX's TypeError); bool: a dtype one."""
-    return "FJ-PRIM-PARAM" if dtypes.is_integer(dtype) else "FJ-PRIM-DTYPE"
-
-
-def _dot(dn: Any, pet: Any = None) -> ParamsFn:
-    return fixed(dimension_numbers=dn, precision=None, preferred_element_type=pet, out_sharding=None)
-
-
-_CE = "convert_element_type"
-
-
-def _build_cases() -> dict[str, list[PrimCase]]:
-    cases: dict[str, list[PrimCase]] = {}
-
-    def add(*new: PrimCase) -> None:
-        for c in new:
-            cases.setdefault(c.primitive, []).append(c)
-
-    # -- elementwise unary ------------------------------------------------------------------------
-    add(_unary("neg"), _unary("sign"), _unary("floor"), _unary("ceil"), _unary("is_finite"), _unary("abs"))
-    add(_unary("square", tier="complex-arith"), _unary("not"), _unary("copy"), _unary("stop_gradient"))
-    add(_unary("real"), _unary("imag"), _unary("conj", lambda d, a: {"input_dtype": d}))
-    for method in ("AWAY_FROM_ZERO", "TO_NEAREST_EVEN"):
-        add(_unary("round", fixed(rounding_method=method), label=method))
-    add(_elementary("sin"), _elementary("cos"), _elementary("tan", (-1.0, 1.0)), _elementary("tanh"))
-    add(_elementary("asin", (-0.9, 0.9), False), _elementary("acos", (-0.9, 0.9), False))
-    add(_elementary("atan", accuracy=False))
-    for name in ("sinh", "cosh", "expm1"):
-        case = replace(_elementary(name, accuracy=name == "expm1"), tier="cancellation")
-        add(replace(case, scale=_cancellation_scale))
-    add(_elementary("asinh", accuracy=False), _elementary("acosh", (1.2, 3.0), False))
-    add(_elementary("atanh", (-0.9, 0.9), False))
-    add(_elementary("exp"), _elementary("log", (0.5, 3.0)), _elementary("log1p", (-0.5, 2.0)))
-    add(replace(_elementary("exp2"), tier="exp2", scale=_exp2_scale))
-    add(_elementary("logistic"), _elementary("sqrt", (0.5, 3.0)))
-    add(_elementary("rsqrt", (0.5, 3.0)), _elementary("cbrt", (0.5, 3.0)))
-    for y in (0, 1, 2, 3, 5, -1, -2):
-        smooth = (0.5, 2.0) if y < 0 else (-2.0, 2.0)
-        case = replace(
-            _unary("integer_pow", fixed(y=y), "complex-arith", smooth, label=f"y={y}"), main=y in (3, -2)
-        )
-        add(replace(case, reject_code=_negative_power_code) if y < 0 else case)
-    for target in ALL_DTYPES:
-        add(_unary(_CE, fixed(new_dtype=target, weak_type=False, sharding=None), label=dtype_id(target)))
-    add(_unary(_CE, fixed(new_dtype=dtypes.float32, weak_type=True, sharding=None), label="weak-f32"))
-
-    # -- elementwise binary -----------------------------------------------------------------------
-    for name in (
-        "add",
-        "sub",
-        "max",
-        "min",
-        "eq",
-        "ne",
-        "lt",
-        "le",
-        "gt",
-        "ge",
-        "and",
-        "or",
-        "xor",
-        "nextafter",
-    ):
-        add(*_binary(name))
-    add(*_binary("mul", "complex-arith", params=fixed(out_dtype=None)))
-    main_div, *div_variants = _binary("div", "complex-arith", smooth=((-2.0, 2.0), (0.5, 2.0)))
-    add(main_div, *(replace(c, tier="div-broadcast") for c in div_variants))
-    add(*_binary("rem", smooth=((-3.0, 3.0), (0.7, 2.0))), *_binary("atan2", "atan2"), *_binary("complex"))
-    add(*(replace(c, scale=_pow_scale) for c in _binary("pow", "pow", smooth=((0.5, 2.0), (-2.0, 2.0)))))
-    add(
-        PrimCase(
-            "pow",
-            (Operand(S, smooth=(0.5, 2.0)), Operand(S, dtypes.int32, Domain("ints", -4, 6))),
-            tier="pow",
-            label="int32-exponent",
-            edge="grid",
-            elementwise=True,
-            scale=_pow_scale,
-        )
-    )
-    add(
-        PrimCase(
-            "pow",
-            (Operand(S, smooth=(0.5, 2.0)), Operand((), dtypes.uint8, Domain("ints", 0, 6))),
-            tier="pow",
-            label="u8-scalar-exponent",
-            elementwise=True,
-            main=False,
-            scale=_pow_scale,
-        )
-    )
-    add(PrimCase("add_any", (Operand(S), Operand(S)), elementwise=True))
-
-    # -- select_n and clamp -------------------------------------------------------------------------
-    add(
-        PrimCase(
-            "select_n", (Operand(S, dtypes.bool_), Operand(S), Operand(S)), label="bool", elementwise=True
-        ),
-        PrimCase(
-            "select_n",
-            (Operand((), dtypes.bool_), Operand(S), Operand(S)),
-            label="scalar-bool",
-            elementwise=True,
-            main=False,
-        ),
-        PrimCase(
-            "select_n",
-            (Operand(S, dtypes.int32, index_domain(3)), Operand(S), Operand(S), Operand(S)),
-            label="int32-3",
-            elementwise=True,
-            main=False,
-        ),
-        PrimCase(
-            "select_n",
-            (Operand(S, dtypes.int8, index_domain(2)), Operand(S), Operand(S)),
-            label="int8-2",
-            elementwise=True,
-            main=False,
-        ),
-        PrimCase(
-            "select_n",
-            (Operand(S, dtypes.int32, index_domain(1)), Operand(S)),
-            label="one-case",
-            elementwise=True,
-            main=False,
-        ),
-        PrimCase(
-            "clamp", (Operand(S), Operand(S), Operand(S)), label="arrays", edge="grid", elementwise=True
-        ),
-        PrimCase(
-            "clamp",
-            (Operand(()), Operand(S), Operand(())),
-            label="scalar-bounds",
-            elementwise=True,
-            main=False,
-        ),
-        PrimCase("clamp", (Operand(S), Operand(S), Operand(())), label="mixed", elementwise=True, main=False),
-    )
-
-    # -- shape primitives ---------------------------------------------------------------------------
-    add(
-        PrimCase(
-            "broadcast_in_dim",
-            (Operand((3,)),),
-            fixed(shape=(2, 3), broadcast_dimensions=(1,), sharding=None),
-        ),
-        PrimCase(
-            "broadcast_in_dim",
-            (Operand(()),),
-            fixed(shape=(2, 3), broadcast_dimensions=(), sharding=None),
-            label="scalar",
-            main=False,
-        ),
-        PrimCase(
-            "broadcast_in_dim",
-            (Operand((1, 3)),),
-            fixed(shape=(2, 4, 3), broadcast_dimensions=(0, 2), sharding=None),
-            label="size1",
-            main=False,
-        ),
-        PrimCase("reshape", (Operand((2, 3)),), fixed(new_sizes=(3, 2), dimensions=None, sharding=None)),
-        PrimCase(
-            "reshape",
-            (Operand((2, 3)),),
-            fixed(new_sizes=(6,), dimensions=(1, 0), sharding=None),
-            label="dimensions",
-            main=False,
-        ),
-        PrimCase(
-            "reshape",
-            (Operand((0, 3)),),
-            fixed(new_sizes=(3, 0), dimensions=None, sharding=None),
-            label="empty",
-            main=False,
-        ),
-        PrimCase("transpose", (Operand((2, 3, 4)),), fixed(permutation=(2, 0, 1))),
-        PrimCase("squeeze", (Operand((1, 3, 1)),), fixed(dimensions=(0, 2))),
-        PrimCase(
-            "expand_dims",
-            (Operand((2, 3)),),
-            fixed(dimensions=(0, 3)),
-            jax_fn=lambda p: lambda x: jlax.expand_dims(x, p["dimensions"]),
-        ),
-        PrimCase("concatenate", (Operand((2, 1)), Operand((2, 3)), Operand((2, 0))), fixed(dimension=1)),
-        PrimCase("concatenate", (Operand((3,)),), fixed(dimension=0), label="one", main=False),
-        PrimCase(
-            "slice", (Operand((5, 6)),), fixed(start_indices=(1, 0), limit_indices=(4, 6), strides=None)
-        ),
-        PrimCase(
-            "slice",
-            (Operand((5, 6)),),
-            fixed(start_indices=(1, 0), limit_indices=(5, 5), strides=(2, 3)),
-            label="strided",
-            main=False,
-        ),
-        PrimCase("pad", (Operand((3, 4)), Operand(())), fixed(padding_config=((1, 2, 0), (-1, 1, 2)))),
-        PrimCase(
-            "pad",
-            (Operand((2, 0)), Operand(())),
-            fixed(padding_config=((0, 0, 1), (1, 1, 3))),
-            label="empty",
-            main=False,
-        ),
-        PrimCase("rev", (Operand((2, 3)),), fixed(dimensions=(0, 1))),
-        PrimCase("rev", (Operand((2, 3)),), fixed(dimensions=()), label="none", main=False),
-        PrimCase("iota", (), lambda d, a: {"dtype": d, "shape": (2, 3), "dimension": 1, "sharding": None}),
-        PrimCase(
-            "iota",
-            (),
-            lambda d, a: {"dtype": d, "shape": (300,), "dimension": 0, "sharding": None},
-            label="long",
-            main=False,
-        ),
-    )
-
-    # -- reductions ------------------------------------------------------------------------------------
-    add(*_reduction("reduce_sum", {"out_sharding": None}, "reduction"))
-    add(*_reduction("reduce_prod", {}, "reduction"))
-    for name in ("reduce_max", "reduce_min", "reduce_and", "reduce_or"):
-        add(*_reduction(name, {}))
-    add(*_argminmax("argmax"), *_argminmax("argmin"))
-
-    # -- dot_general ---------------------------------------------------------------------------------------
-    dot_scale = _abs_scale("dot_general")
-    for label, shapes, dn, pet in (
-        ("matmul", ((2, 3), (3, 4)), (((1,), (0,)), ((), ())), None),
-        ("batch", ((2, 3, 4), (2, 4, 5)), (((2,), (1,)), ((0,), (0,))), None),
-        ("vector", ((5,), (5,)), (((0,), (0,)), ((), ())), None),
-        ("outer", ((2,), (3,)), (((), ()), ((), ())), None),
-        ("contract-first", ((3, 2), (3, 4)), (((0,), (0,)), ((), ())), None),
-        ("empty-contraction", ((2, 0), (0, 3)), (((1,), (0,)), ((), ())), None),
-        ("preferred-f64", ((2, 3), (3, 4)), (((1,), (0,)), ((), ())), dtypes.float64),
-    ):
-        add(
-            PrimCase(
-                "dot_general",
-                tuple(Operand(s) for s in shapes),
-                _dot(dn, pet),
-                "accumulate",
-                label,
-                scale=dot_scale,
-                main=label == "matmul",
-            )
-        )
-    # an integer preferred type: XLA contracts integers in it, but floats in their own type and then
-    # converts (int-valued float operands, so that the float sum is exact and the conversion decides)
-    add(
-        PrimCase(
-            "dot_general",
-            (Operand((2, 3)), Operand((3, 4))),
-            _dot((((1,), (0,)), ((), ())), dtypes.int64),
-            "accumulate",
-            "preferred-i64",
-            scale=dot_scale,
-            main=False,
-            only_dtypes=(dtypes.bool_, *dtypes.INTEGER),
-        ),
-        PrimCase(
-            "dot_general",
-            (
-                Operand((2, 3), domain=Domain("ints", -40, 41)),
-                Operand((3, 4), domain=Domain("ints", -40, 41)),
-            ),
-            _dot((((1,), (0,)), ((), ())), dtypes.int64),
-            "accumulate",
-            "preferred-i64-floats",
-            scale=dot_scale,
-            main=False,
-            only_dtypes=dtypes.INEXACT,
-        ),
-    )
-    add(
-        PrimCase(
-            "dot_general",
-            (Operand((2, 3)), Operand((3,), dtypes.float64)),
-            _dot((((1,), (0,)), ((), ()))),
-            "accumulate",
-            "rhs-f64",
-            scale=dot_scale,
-            main=False,
-        )
-    )
-
-    # -- jit ---------------------------------------------------------------------------------------------
-    add(PrimCase("jit", (Operand(S),), _jit_params, "elementary", jax_fn=_jit_jax, elementwise=True))
-
-    # -- custom derivative rules ---------------------------------------------------------------------------
-    add(
-        PrimCase(
-            "custom_jvp_call",
-            (Operand(S),),
-            _custom_jvp_params,
-            "elementary",
-            elementwise=True,
-            jax_fn=lambda p: jax_custom_jvp_fn(),
-        )
-    )
-    add(
-        PrimCase(
-            "custom_vjp_call",
-            (Operand(S),),
-            _custom_vjp_params,
-            "elementary",
-            elementwise=True,
-            jax_fn=lambda p: jax_custom_vjp_fn(),
-        )
-    )
-    add(
-        PrimCase(
-            "custom_lin",
-            (Operand(S), Operand(S)),
-            _custom_lin_params,
-            jax_fn=_custom_lin_jax,
-            only_dtypes=dtypes.INEXACT,
-            jax_always_raises=True,
-            reject_code=lambda dtype: "FJ-TRANSFORM-CUSTOM-VJP",
-        )
-    )
-    return cases
-
-
-CASES: dict[str, list[PrimCase]] = _build_cases()
+#: every primitive's unit-test cases, from its spec row
+CASES: dict[str, list[PrimCase]] = {
+    name: [prim_case(row, v) for v in row.unit_variants()] for name, row in specs().items()
+}
 
 
 def all_cases() -> list[PrimCase]:

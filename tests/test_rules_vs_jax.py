@@ -15,9 +15,10 @@ The rule tables are read mechanically from ``rule_coverage()``:
   where JAX fails too.
 
 A spy on the rule table checks that each rule really ran. Cases come from
-``jax_helpers.CASES`` (the primitives' main cases). As in the primitive tests,
-one jitted JAX program per (rule, family) evaluates every check at once, once
-per Hypothesis-chosen seed, because compiling dominates the cost.
+``jax_helpers.CASES`` (the main variants of the primitives' case specs,
+``harness.conformance.specs``). As in the primitive tests, one jitted JAX
+program per (rule, family) evaluates every check at once, once per
+Hypothesis-chosen seed, because compiling dominates the cost.
 """
 
 from __future__ import annotations
@@ -32,12 +33,12 @@ import numpy as np
 import pytest
 from jax_helpers import (
     CASES,
+    JAX_NS,
     Domain,
     PrimCase,
     assert_close,
     dtype_id,
     jax_callable,
-    jax_custom_vjp_fn,
     random_array,
     ref_callable,
     seeded,
@@ -56,6 +57,8 @@ from frankenjax_ref.interpreters.jvp import jvp_rules
 from frankenjax_ref.interpreters.transpose import transpose_rules
 from frankenjax_ref.primitives import family_of, rule_coverage
 from frankenjax_ref.tree import tree_leaves
+from harness.conformance.specs import spec_for
+from harness.conformance.specs.custom import custom_vjp_fn
 
 #: Hypothesis seeds per (rule, family) by default
 EXAMPLES = 2
@@ -283,8 +286,8 @@ def test_every_jvp_rule_is_registered_where_jax_has_one() -> None:
     from jax_helpers import jax_primitive
 
     for name in sorted(COVERAGE):
-        if name in ("expand_dims", "jit", "custom_jvp_call", "custom_vjp_call", "custom_lin"):
-            continue  # not JAX primitives of the same name (compared through functions above)
+        if spec_for(name).jax_fn is not None:
+            continue  # not a JAX primitive of the same name (compared through a JAX function above)
         jax_prim = jax_primitive(name)
         jax_has = jax_prim in jax_ad.primitive_jvps or jax_prim in jax_ad.primitive_linearizations
         if jax_has:
@@ -292,15 +295,6 @@ def test_every_jvp_rule_is_registered_where_jax_has_one() -> None:
 
 
 # --- transpose ----------------------------------------------------------------------------------------------
-
-#: which operands each linear primitive is transposed in (several sets: one check each); default: all
-LINEAR_IN: dict[str, tuple[tuple[int, ...], ...]] = {
-    "mul": ((0,), (1,)),
-    "div": ((0,),),
-    "dot_general": ((0,), (1,)),
-    "select_n": ((1, 2),),
-}
-
 
 def _linear_jit_params(dtype: np.dtype) -> tuple[dict[str, Any], Callable[..., Any]]:
     """A jit whose body is linear (jit's main case body, x sin x, is not)."""
@@ -332,7 +326,8 @@ def transpose_checks(case: PrimCase, dtype: np.dtype) -> list[Check]:
         return []  # an integer result is not a linear function of its inputs (convert to int32)
     n = len(avals)
     checks = []
-    for linear in LINEAR_IN.get(case.primitive, (tuple(range(n)),)):
+    # which operands the primitive is transposed in (its spec's linear_in, one check per set; default: all)
+    for linear in spec_for(case.primitive).linear_in or (tuple(range(n)),):
 
         def inputs(seed: int, linear: tuple[int, ...] = linear) -> list[np.ndarray]:
             operands = case.random_inputs(dtype, seed, smooth=True)
@@ -376,7 +371,7 @@ def custom_vjp_checks(dtype: np.dtype) -> list[Check]:
     case = main_cases("custom_vjp_call")[0]
     params = case.params(dtype, case.avals(dtype))
     ref_f = ref_callable(case, params)
-    jax_f = jax_custom_vjp_fn()
+    jax_f = custom_vjp_fn(JAX_NS)
 
     def inputs(seed: int) -> list[np.ndarray]:
         (x,) = case.random_inputs(dtype, seed, smooth=True)
@@ -474,7 +469,7 @@ def custom_lin_batch_error() -> None:
     ref_f = ref_callable(case, params)
     x = case.random_inputs(dtypes.float64, 0, smooth=True)[0][None].repeat(B, 0)
     with pytest.raises(TypeError):
-        jax.vmap(lambda v, t: jax.jvp(jax_custom_vjp_fn(), (v,), (t,)))(x, x)
+        jax.vmap(lambda v, t: jax.jvp(custom_vjp_fn(JAX_NS), (v,), (t,)))(x, x)
     with pytest.raises(FJError) as info:
         fj.vmap(lambda v, t: fj.jvp(lambda u: ref_f(u)[0], (v,), (t,)))(x, x)
     assert info.value.code == "FJ-TRANSFORM-CUSTOM-VJP"
@@ -568,4 +563,3 @@ def test_every_rule_table_entry_is_covered_by_a_test() -> None:
     for rule in ("jvp", "transpose", "batch"):
         covered = {n for n in with_rule(rule) if family_of(n) in FAMILIES}
         assert covered == set(with_rule(rule))
-    assert all(main_cases(n) for n in COVERAGE), "every primitive needs a main case in jax_helpers.CASES"

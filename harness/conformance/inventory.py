@@ -30,7 +30,7 @@ class PrimitivesTable:
 def primitives_table(report_path: str | Path | None = None) -> PrimitivesTable:
     """Per registered primitive: its rules (the registry) and its cases (the latest report, if any)."""
     from frankenjax_ref.primitives import family_of, rule_coverage
-    from harness.conformance.catalog.primitives import EXCLUDED
+    from harness.conformance.specs import specs
 
     path = Path(report_path) if report_path is not None else default_report_dir() / REPORT_NAME
     counts: dict[str, Any] = {}
@@ -38,11 +38,12 @@ def primitives_table(report_path: str | Path | None = None) -> PrimitivesTable:
     if report_path is not None or path.exists():
         counts = read_report(path)["primitives"]
         used = str(path)
-    rows = []
+    rows = specs()
+    table = []
     for cov in rule_coverage():
         c = counts.get(cov.primitive)
         fam = family_of(cov.primitive)
-        rows.append(
+        table.append(
             PrimitiveRow(
                 cov.primitive,
                 fam,
@@ -51,7 +52,7 @@ def primitives_table(report_path: str | Path | None = None) -> PrimitivesTable:
                 c["pass"] if c else (0 if used else None),
                 c["primary_cases"] if c else (0 if used else None),
                 c["primary_pass"] if c else (0 if used else None),
-                EXCLUDED.get(cov.primitive, ""),
+                rows[cov.primitive].no_catalog if cov.primitive in rows else "no case spec row",
             )
         )
-    return PrimitivesTable(rows, used)
+    return PrimitivesTable(table, used)

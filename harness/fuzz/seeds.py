@@ -6,8 +6,9 @@
 ``ir_deserializer``
     * ``prim-<name>.json`` — one valid program per registered primitive,
       staged by the reference's own tracer, so params are exactly what the
-      primitive declares; dtypes are spread over the primitives so that every
-      dtype appears as an operand;
+      primitive declares: the seed of its case spec (``harness.conformance.specs``,
+      whose dtypes are spread over the primitives so that every dtype appears as
+      an operand), or for jit and the custom-derivative primitives a builder below;
     * ``dtype-*.json`` — consts and literals of every dtype with edge values
       (signed zeros, infinities, NaN payloads, subnormals, int extremes),
       empty and float0 arrays, weak types;
@@ -87,127 +88,38 @@ I8, I16, I32, I64 = np.int8, np.int16, np.int32, np.int64
 U8, U16, U32, U64 = np.uint8, np.uint16, np.uint32, np.uint64
 B = np.bool_
 V3 = (3,)
-M23 = (2, 3)
-
-#: primitive -> (operand avals, params); the program binds the primitive once
-_RECIPES: dict[str, tuple[list[tuple[Any, ...]], dict[str, Any]]] = {
-    # unary, inexact
-    "sin": ([(F32, V3)], {}),
-    "cos": ([(F64, (2, 2))], {}),
-    "tan": ([(BF16, V3)], {}),
-    "asin": ([(F16, V3)], {}),
-    "acos": ([(F64, ())], {}),
-    "atan": ([(C64, (2,))], {}),
-    "sinh": ([(F32, ())], {}),
-    "cosh": ([(C128, (2,))], {}),
-    "tanh": ([(BF16, M23)], {}),
-    "asinh": ([(F64, V3)], {}),
-    "acosh": ([(F32, V3)], {}),
-    "atanh": ([(F16, (2,))], {}),
-    "exp": ([(C64, V3)], {}),
-    "exp2": ([(F64, V3)], {}),
-    "log": ([(F32, V3)], {}),
-    "log1p": ([(BF16, ())], {}),
-    "expm1": ([(F64, (2,))], {}),
-    "logistic": ([(F32, V3)], {}),
-    "sqrt": ([(C128, ())], {}),
-    "rsqrt": ([(F16, V3)], {}),
-    "cbrt": ([(F64, V3)], {}),
-    "floor": ([(F32, V3)], {}),
-    "ceil": ([(BF16, V3)], {}),
-    "is_finite": ([(F16, V3)], {}),
-    "round": ([(F64, V3)], {"rounding_method": "TO_NEAREST_EVEN"}),
-    # unary, numeric
-    "neg": ([(I8, V3)], {}),
-    "sign": ([(I64, (2,))], {}),
-    "square": ([(U32, V3)], {}),
-    "abs": ([(I16, V3)], {}),
-    "integer_pow": ([(F64, V3)], {"y": 3}),
-    "real": ([(C64, V3)], {}),
-    "imag": ([(C128, (2,))], {}),
-    "conj": ([(C64, V3)], {"input_dtype": C64}),
-    "complex": ([(F32, V3), (F32, V3)], {}),
-    # binary
-    "add": ([(F64, V3), (F64, V3)], {}),
-    "sub": ([(I32, V3), (I32, V3)], {}),
-    "mul": ([(F32, M23), (F32, M23)], {}),
-    "div": ([(I64, V3), (I64, V3)], {}),
-    "rem": ([(F32, V3), (F32, V3)], {}),
-    "pow": ([(F64, V3), (I32, V3)], {}),
-    "max": ([(U8, V3), (U8, V3)], {}),
-    "min": ([(BF16, V3), (BF16, V3)], {}),
-    "atan2": ([(F32, V3), (F32, V3)], {}),
-    "nextafter": ([(F64, V3), (F64, V3)], {}),
-    "add_any": ([(F64, V3), (F64, V3)], {}),
-    # comparisons and logic
-    "eq": ([(C64, V3), (C64, V3)], {}),
-    "ne": ([(B, V3), (B, V3)], {}),
-    "lt": ([(I8, V3), (I8, V3)], {}),
-    "le": ([(U16, V3), (U16, V3)], {}),
-    "gt": ([(F16, V3), (F16, V3)], {}),
-    "ge": ([(U64, V3), (U64, V3)], {}),
-    "and": ([(B, V3), (B, V3)], {}),
-    "or": ([(I32, V3), (I32, V3)], {}),
-    "xor": ([(U8, V3), (U8, V3)], {}),
-    "not": ([(B, V3)], {}),
-    "select_n": ([(B, V3), (F32, V3), (F32, V3)], {}),
-    "clamp": ([(F64, ()), (F64, V3), (F64, ())], {}),
-    # conversion
-    "convert_element_type": ([(F32, V3)], {"new_dtype": np.dtype(I32), "weak_type": False}),
-    "copy": ([(F64, V3)], {}),
-    "stop_gradient": ([(F32, V3)], {}),
-    # shape
-    "iota": ([], {"dtype": np.dtype(I32), "shape": (2, 3), "dimension": 1}),
-    "broadcast_in_dim": ([(F32, V3)], {"shape": (2, 3), "broadcast_dimensions": (1,)}),
-    "reshape": ([(F64, M23)], {"new_sizes": (3, 2), "dimensions": None}),
-    "transpose": ([(I64, M23)], {"permutation": (1, 0)}),
-    "rev": ([(F32, V3)], {"dimensions": (0,)}),
-    "squeeze": ([(F64, (1, 3))], {"dimensions": (0,)}),
-    "expand_dims": ([(F32, V3)], {"dimensions": (0,)}),
-    "concatenate": ([(F32, (2,)), (F32, V3)], {"dimension": 0}),
-    "pad": ([(F32, V3), (F32, ())], {"padding_config": ((1, 2, 1),)}),
-    "slice": ([(F64, (5,))], {"start_indices": (1,), "limit_indices": (4,), "strides": (2,)}),
-    "dot_general": (
-        [(F32, M23), (F32, (3, 4))],
-        {"dimension_numbers": (((1,), (0,)), ((), ())), "precision": None, "preferred_element_type": None},
-    ),
-    # reductions
-    "reduce_sum": ([(F64, M23)], {"axes": (1,)}),
-    "reduce_max": ([(I32, V3)], {"axes": (0,)}),
-    "reduce_min": ([(F16, (2, 2))], {"axes": (0, 1)}),
-    "reduce_prod": ([(C64, V3)], {"axes": (0,)}),
-    "reduce_and": ([(B, V3)], {"axes": (0,)}),
-    "reduce_or": ([(B, (2, 2))], {"axes": (1,)}),
-    "argmax": ([(F32, M23)], {"axes": (1,), "index_dtype": np.dtype(I32)}),
-    "argmin": ([(I64, V3)], {"axes": (0,), "index_dtype": np.dtype(I64)}),
-}
-
-#: registered primitives staged through a dedicated builder below, not a recipe
-_BUILT = {"jit", "custom_jvp_call", "custom_vjp_call", "custom_lin"}
-
-#: operand patterns tried, in order, for a primitive no recipe covers (new simple primitives)
-_FALLBACK_OPERANDS: list[list[tuple[Any, ...]]] = [
-    [(F64, V3)],
-    [(F64, V3), (F64, V3)],
-    [(F32, V3)],
-    [(I32, V3)],
-    [(B, V3)],
-    [(C64, V3)],
-    [],
-]
 
 
 def _primitive_program(name: str) -> Any | None:
-    from frankenjax_ref.errors import FJError
+    """The primitive bound once, as its case spec's seed says (``None``: no seed from the spec).
 
-    if name in _RECIPES:
-        avals, params = _RECIPES[name]
-        return _trace(_bind(name, **params), _avals(*avals))
-    for operands in _FALLBACK_OPERANDS:
+    Without a dtype the seed takes the first of ``SEED_DTYPES`` the reference traces.
+    """
+    from frankenjax_ref.core import dtypes
+    from frankenjax_ref.errors import FJError
+    from harness.conformance.specs import SEED_SHAPE, spec_for
+    from harness.conformance.specs.model import SEED_DTYPES
+
+    row = spec_for(name)
+    seed = row.seed
+    if seed is None:
+        return None
+    variant = row.variant(seed.variant) if seed.variant is not None else row.variants[0]
+    shapes = seed.shapes or tuple(a.shape if a.shape is not None else SEED_SHAPE for a in variant.args)
+    for swept in (seed.dtype,) if seed.dtype else SEED_DTYPES:
+        avals = _avals(
+            *((dtypes.from_name(a.dtype_for(swept)), s) for a, s in zip(variant.args, shapes, strict=True))
+        )
+        params = (
+            dict(seed.params)
+            if seed.params is not None
+            else variant.params_for(dtypes.from_name(swept), avals)
+        )
         try:
-            return _trace(_bind(name), _avals(*operands))
+            return _trace(_bind(name, **params), avals)
         except (FJError, TypeError, ValueError):
-            continue
+            if seed.dtype:
+                raise
     return None
 
 
@@ -517,8 +429,6 @@ def ir_seeds() -> SeedSet:
         seeds[f"{name}.json"] = ir.dumps(closed).encode()
 
     for name in sorted(PRIMITIVES):
-        if name in _BUILT:
-            continue
         closed = _primitive_program(name)
         if closed is not None:
             put(f"prim-{name}", closed)

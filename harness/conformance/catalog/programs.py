@@ -55,6 +55,8 @@ def _program(name: str, doc: str, *, needs_jax: bool = False) -> Callable[[Build
 def get_program(name: str) -> Program:
     if name.startswith("lax.") or name.startswith("sum(lax."):
         return PROGRAMS["lax"]
+    if name.startswith("spec.") or name.startswith("sum(spec."):
+        return PROGRAMS["spec"]
     try:
         return PROGRAMS[name]
     except KeyError:
@@ -142,14 +144,37 @@ def _reduce_sum_vec(ns: Any, args: dict[str, Any]) -> Callable[..., Any]:
 # --- one primitive ---------------------------------------------------------------------------------
 
 
-@_program("lax", "one primitive, bound with explicit params; 'post': 'sum' reduces to a real scalar")
-def _lax(ns: Any, args: dict[str, Any]) -> Callable[..., Any]:
+def _decoded_params(args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     from frankenjax_ref.core.params import decode_params
     from frankenjax_ref.core.primitive import lookup
 
     prim = lookup(args["primitive"])
-    params = decode_params(prim.name, prim.params, args["params"], "program_args.params")
-    f = ns.bind(prim.name, params)
+    return prim.name, decode_params(prim.name, prim.params, args["params"], "program_args.params")
+
+
+@_program("lax", "one primitive, bound with explicit params; 'post': 'sum' reduces to a real scalar")
+def _lax(ns: Any, args: dict[str, Any]) -> Callable[..., Any]:
+    name, params = _decoded_params(args)
+    return _post(ns, args, ns.bind(name, params))
+
+
+@_program("spec", "one primitive through its case spec's jax_fn (not a plain bind); 'post' as for 'lax'")
+def _spec(ns: Any, args: dict[str, Any]) -> Callable[..., Any]:
+    from harness.conformance.specs import spec_for
+
+    name, params = _decoded_params(args)
+    row = spec_for(name)
+    if row.jax_fn is None or args.get("variant") not in {v.label for v in row.variants}:
+        from harness.errors import HarnessError
+
+        raise HarnessError(
+            "FJ-CLI-USAGE", f"{name}'s case spec has no jax_fn or no variant {args.get('variant')!r}"
+        )
+    return _post(ns, args, row.jax_fn(ns, params))
+
+
+def _post(ns: Any, args: dict[str, Any], f: Callable[..., Any]) -> Callable[..., Any]:
+    """``f``, or with ``'post': 'sum'`` the sum of the real part of its (first) result."""
     if args.get("post") != "sum":
         return f
 

@@ -122,70 +122,170 @@ sin_p = standard_unop("sin", INEXACT, params=_ACC)
 def_impl(sin_p, unary_impl(ck.complex_unary(np.sin, ck.sin_parts)))
 defjvp(sin_p, lambda g, x, **_: mul(g, cos(x)))
 
+
+@lax_function
+def sin(x: Any) -> Any:
+    return sin_p.bind(x)
+
+
 cos_p = standard_unop("cos", INEXACT, params=_ACC)
 def_impl(cos_p, unary_impl(ck.complex_unary(np.cos, ck.cos_parts)))
 defjvp(cos_p, lambda g, x, **_: neg(mul(g, sin(x))))
+
+
+@lax_function
+def cos(x: Any) -> Any:
+    return cos_p.bind(x)
+
 
 tan_p = standard_unop("tan", INEXACT, params=_ACC)
 def_impl(tan_p, unary_impl(ck.complex_unary(np.tan, ck.tan_parts)))
 defjvp2(tan_p, lambda g, ans, x, **_: mul(g, add(const_like(x, 1), square(ans))))
 
 
+@lax_function
+def tan(x: Any) -> Any:
+    return tan_p.bind(x)
+
+
 asin_p = standard_unop("asin", INEXACT)
 def_impl(asin_p, unary_impl(ck.complex_unary(np.arcsin, ck.asin_parts)))
 defjvp(asin_p, lambda g, x: mul(g, rsqrt(sub(const_like(x, 1), square(x)))))
+
+
+@lax_function
+def asin(x: Any) -> Any:
+    return asin_p.bind(x)
+
 
 acos_p = standard_unop("acos", INEXACT)
 def_impl(acos_p, unary_impl(ck.complex_unary(np.arccos, ck.acos_parts)))
 defjvp(acos_p, lambda g, x: mul(g, neg(rsqrt(sub(const_like(x, 1), square(x))))))
 
+
+@lax_function
+def acos(x: Any) -> Any:
+    return acos_p.bind(x)
+
+
 atan_p = standard_unop("atan", INEXACT)
 def_impl(atan_p, unary_impl(ck.complex_unary(np.arctan, ck.atan_parts)))
 defjvp(atan_p, lambda g, x: div(g, add(const_like(x, 1), square(x))))
+
+
+@lax_function
+def atan(x: Any) -> Any:
+    return atan_p.bind(x)
+
 
 sinh_p = standard_unop("sinh", INEXACT)
 def_impl(sinh_p, unary_impl(ck.complex_unary(np.sinh, ck.sinh_parts)))
 defjvp(sinh_p, lambda g, x: mul(g, cosh(x)))
 
+
+@lax_function
+def sinh(x: Any) -> Any:
+    return sinh_p.bind(x)
+
+
 cosh_p = standard_unop("cosh", INEXACT)
 def_impl(cosh_p, unary_impl(ck.complex_unary(np.cosh, ck.cosh_parts)))
 defjvp(cosh_p, lambda g, x: mul(g, sinh(x)))
+
+
+@lax_function
+def cosh(x: Any) -> Any:
+    return cosh_p.bind(x)
+
 
 tanh_p = standard_unop("tanh", INEXACT, params=_ACC)
 def_impl(tanh_p, unary_impl(ck.complex_unary(np.tanh, ck.tanh_parts)))
 defjvp2(tanh_p, lambda g, ans, x, **_: mul(add(g, mul(g, ans)), sub(_one(x), ans)))
 
+
+@lax_function
+def tanh(x: Any) -> Any:
+    return tanh_p.bind(x)
+
+
 asinh_p = standard_unop("asinh", INEXACT)
 def_impl(asinh_p, unary_impl(ck.complex_unary(np.arcsinh, ck.asinh_parts)))
 defjvp(asinh_p, lambda g, x: mul(g, rsqrt(add(square(x), _one(x)))))
+
+
+@lax_function
+def asinh(x: Any) -> Any:
+    return asinh_p.bind(x)
+
 
 acosh_p = standard_unop("acosh", INEXACT)
 def_impl(acosh_p, unary_impl(ck.complex_unary(np.arccosh, ck.acosh_parts)))
 defjvp(acosh_p, lambda g, x: mul(g, rsqrt(sub(square(x), _one(x)))))
 
+
+@lax_function
+def acosh(x: Any) -> Any:
+    return acosh_p.bind(x)
+
+
 atanh_p = standard_unop("atanh", INEXACT)
 def_impl(atanh_p, unary_impl(ck.complex_unary(np.arctanh, ck.atanh_parts)))
 defjvp(atanh_p, lambda g, x: mul(integer_pow(add(_one(x), x), -1), div(g, sub(_one(x), x))))
+
+
+@lax_function
+def atanh(x: Any) -> Any:
+    return atanh_p.bind(x)
+
 
 exp_p = standard_unop("exp", INEXACT, params=_ACC)
 def_impl(exp_p, unary_impl(ck.complex_unary(np.exp, ck.exp_parts)))
 defjvp2(exp_p, lambda g, ans, x, **_: mul(g, ans))
 
+
+@lax_function
+def exp(x: Any) -> Any:
+    return exp_p.bind(x)
+
+
 exp2_p = standard_unop("exp2", INEXACT, params=_ACC)
 def_impl(exp2_p, unary_impl(ck.complex_unary(np.exp2, ck.exp2_parts)))
 defjvp2(exp2_p, lambda g, ans, x, **_: mul(log(const_like(x, 2)), mul(g, ans)))
+
+
+@lax_function
+def exp2(x: Any) -> Any:
+    return exp2_p.bind(x)
+
 
 log_p = standard_unop("log", INEXACT, params=_ACC)
 def_impl(log_p, unary_impl(ck.complex_unary(np.log, ck.log_parts)))
 defjvp(log_p, lambda g, x, **_: div(g, x))
 
+
+@lax_function
+def log(x: Any) -> Any:
+    return log_p.bind(x)
+
+
 log1p_p = standard_unop("log1p", INEXACT, params=_ACC)
 def_impl(log1p_p, unary_impl(ck.complex_unary(np.log1p, ck.log1p_parts)))
 defjvp(log1p_p, lambda g, x, **_: div(g, add(x, _one(x))))
 
+
+@lax_function
+def log1p(x: Any) -> Any:
+    return log1p_p.bind(x)
+
+
 expm1_p = standard_unop("expm1", INEXACT, params=_ACC)
 def_impl(expm1_p, unary_impl(ck.complex_unary(np.expm1, ck.expm1_parts)))
 defjvp2(expm1_p, lambda g, ans, x, **_: mul(g, add(ans, _one(ans))))
+
+
+@lax_function
+def expm1(x: Any) -> Any:
+    return expm1_p.bind(x)
 
 
 def _logistic(x: Any, **_: Any) -> np.ndarray:
@@ -204,17 +304,40 @@ logistic_p = standard_unop("logistic", INEXACT, params=_ACC)
 def_impl(logistic_p, _logistic)
 defjvp2(logistic_p, lambda g, ans, x, **_: mul(g, mul(ans, sub(_one(ans), ans))))
 
+
+@lax_function
+def logistic(x: Any) -> Any:
+    return logistic_p.bind(x)
+
+
 sqrt_p = standard_unop("sqrt", INEXACT, params=_ACC)
 def_impl(sqrt_p, unary_impl(ck.complex_unary(np.sqrt, ck.sqrt_parts)))
 defjvp2(sqrt_p, lambda g, ans, x, **_: mul(g, div(const_like(x, 0.5), ans)))
+
+
+@lax_function
+def sqrt(x: Any) -> Any:
+    return sqrt_p.bind(x)
+
 
 rsqrt_p = standard_unop("rsqrt", INEXACT, params=_ACC)
 def_impl(rsqrt_p, unary_impl(ck.complex_unary(ck.real_rsqrt, ck.rsqrt_parts)))
 defjvp2(rsqrt_p, lambda g, ans, x, **_: mul(g, mul(const_like(x, -0.5), div(ans, x))))
 
+
+@lax_function
+def rsqrt(x: Any) -> Any:
+    return rsqrt_p.bind(x)
+
+
 cbrt_p = standard_unop("cbrt", FLOAT, params=_ACC)
 def_impl(cbrt_p, unary_impl(np.cbrt))
 defjvp2(cbrt_p, lambda g, ans, x, **_: mul(g, mul(const_like(x, 1 / 3), integer_pow(ans, -2))))
+
+
+@lax_function
+def cbrt(x: Any) -> Any:
+    return cbrt_p.bind(x)
 
 
 def _abs(x: np.ndarray) -> np.ndarray:
@@ -244,6 +367,11 @@ def _abs_jvp(g: Any, ans: Any, x: Any) -> Any:
 defjvp2(abs_p, _abs_jvp)
 
 
+@lax_function
+def abs(x: Any) -> Any:
+    return abs_p.bind(x)
+
+
 def _sign(x: np.ndarray) -> np.ndarray:
     """XLA's sign: ``x / |x|`` part by part for complex, and zeros (of either sign) and NaN unchanged."""
     if dtypes.is_complex(x.dtype):
@@ -259,13 +387,31 @@ sign_p = standard_unop("sign", NUM)
 def_impl(sign_p, unary_impl(_sign))
 defjvp_zero(sign_p)
 
+
+@lax_function
+def sign(x: Any) -> Any:
+    return sign_p.bind(x)
+
+
 floor_p = standard_unop("floor", FLOAT)
 def_impl(floor_p, unary_impl(np.floor))
 defjvp_zero(floor_p)
 
+
+@lax_function
+def floor(x: Any) -> Any:
+    return floor_p.bind(x)
+
+
 ceil_p = standard_unop("ceil", FLOAT)
 def_impl(ceil_p, unary_impl(np.ceil))
 defjvp_zero(ceil_p)
+
+
+@lax_function
+def ceil(x: Any) -> Any:
+    return ceil_p.bind(x)
+
 
 ROUNDING_METHODS = ("AWAY_FROM_ZERO", "TO_NEAREST_EVEN")
 
@@ -292,13 +438,30 @@ def _round_impl(x: Any, *, rounding_method: str) -> np.ndarray:
 def_impl(round_p, _round_impl)
 defjvp_zero(round_p)
 
+
+@lax_function
+def round(x: Any, rounding_method: Any = "AWAY_FROM_ZERO") -> Any:
+    return round_p.bind(x, rounding_method=rounding_method)
+
+
 is_finite_p = standard_unop("is_finite", FLOAT, out_dtype=lambda _: dtypes.bool_)
 def_impl(is_finite_p, lambda x: np.isfinite(np.asarray(x)))
 defjvp_zero(is_finite_p)
 
+
+@lax_function
+def is_finite(x: Any) -> Any:
+    return is_finite_p.bind(x)
+
+
 square_p = standard_unop("square", NUM)
 def_impl(square_p, unary_impl(ck.complex_unary(lambda x: x * x, ck.square_parts)))
 defjvp2(square_p, lambda g, ans, x: mul(g, mul(const_like(x, 2), x)))
+
+
+@lax_function
+def square(x: Any) -> Any:
+    return square_p.bind(x)
 
 
 def _integer_pow_abstract_eval(x: ShapedArray, *, y: int) -> ShapedArray:
@@ -350,6 +513,18 @@ def _integer_pow_jvp(g: Any, x: Any, *, y: int) -> Any:
 def_impl(integer_pow_p, _integer_pow_impl)
 defjvp(integer_pow_p, _integer_pow_jvp)
 
+
+@lax_function
+def integer_pow(x: Any, y: int) -> Any:
+    return integer_pow_p.bind(x, y=y)
+
+
+@lax_function
+def reciprocal(x: Any) -> Any:
+    """``1 / x`` as JAX's ``lax.reciprocal`` writes it: ``integer_pow(x, -1)``."""
+    return integer_pow(x, -1)
+
+
 # --- complex parts (needed by complex JVPs, e.g. abs) -----------------------------
 
 real_p = standard_unop("real", COMPLEX, out_dtype=dtypes.real_dtype)
@@ -357,10 +532,22 @@ def_impl(real_p, lambda x: np.real(np.asarray(x)).copy())
 deflinear_jvp(real_p)
 transpose_rules[real_p] = lambda ct, x: [complex_(ct, const_like(ct, 0))]
 
+
+@lax_function
+def real(x: Any) -> Any:
+    return real_p.bind(x)
+
+
 imag_p = standard_unop("imag", COMPLEX, out_dtype=dtypes.real_dtype)
 def_impl(imag_p, lambda x: np.imag(np.asarray(x)).copy())
 deflinear_jvp(imag_p)
 transpose_rules[imag_p] = lambda ct, x: [complex_(const_like(ct, 0), neg(ct))]
+
+
+@lax_function
+def imag(x: Any) -> Any:
+    return imag_p.bind(x)
+
 
 complex_p = standard_naryop(
     "complex",
@@ -382,6 +569,12 @@ def _complex_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
 
 transpose_rules[complex_p] = _complex_transpose
 
+
+@lax_function("complex")
+def complex_(x: Any, y: Any) -> Any:
+    return complex_p.bind(x, y)
+
+
 conj_p = standard_unop(
     "conj",
     (dtypes.float32, dtypes.float64, *COMPLEX),
@@ -402,6 +595,12 @@ deflinear_jvp(conj_p)
 transpose_rules[conj_p] = lambda ct, x, *, input_dtype: [
     conj(ct) if dtypes.is_complex(input_dtype) else real(ct)
 ]
+
+
+@lax_function
+def conj(x: Any) -> Any:
+    return conj_p.bind(x, input_dtype=get_aval(x).dtype)
+
 
 # --- binary arithmetic ----------------------------------------------------------------
 
@@ -461,6 +660,12 @@ transpose_rules[sub_p] = lambda ct, x, y: [
     unbroadcast(y.aval, neg(ct)) if is_undefined_primal(y) else None,
 ]
 
+
+@lax_function
+def sub(x: Any, y: Any) -> Any:
+    return sub_p.bind(x, y)
+
+
 mul_p = standard_naryop("mul", [NUM, NUM], params={"out_dtype": Param(OPT_DTYPE, None)})
 def_impl(mul_p, binary_impl(ck.multiply))
 defjvp(mul_p, lambda xdot, x, y, **_: mul(xdot, y), lambda ydot, x, y, **_: mul(x, ydot))
@@ -475,6 +680,11 @@ def _mul_transpose(ct: Any, x: Any, y: Any, *, out_dtype: Any = None) -> list[An
 
 
 transpose_rules[mul_p] = _mul_transpose
+
+
+@lax_function
+def mul(x: Any, y: Any) -> Any:
+    return mul_p.bind(x, y)
 
 
 def _int_div(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -513,6 +723,11 @@ def _div_transpose(ct: Any, x: Any, y: Any) -> list[Any]:
 transpose_rules[div_p] = _div_transpose
 
 
+@lax_function
+def div(x: Any, y: Any) -> Any:
+    return div_p.bind(x, y)
+
+
 def _rem(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     if dtypes.is_integer(x.dtype):
         safe = np.where(y == 0, np.ones((), y.dtype), y)
@@ -530,6 +745,11 @@ defjvp(
     lambda g, x, y: broadcast_to_shape(g, np.broadcast_shapes(get_aval(x).shape, get_aval(y).shape)),
     lambda g, x, y: mul(neg(g), mul(sign(div(x, y)), floor(abs(div(x, y))))),
 )
+
+
+@lax_function
+def rem(x: Any, y: Any) -> Any:
+    return rem_p.bind(x, y)
 
 
 def _pow_dtype(x: np.dtype, y: np.dtype) -> np.dtype:
@@ -604,6 +824,11 @@ def _pow_jvp_rhs(g: Any, ans: Any, x: Any, y: Any) -> Any:
 defjvp2(pow_p, _pow_jvp_lhs, _pow_jvp_rhs)
 
 
+@lax_function("pow")
+def pow_(x: Any, y: Any) -> Any:
+    return pow_p.bind(x, y)
+
+
 def complex_pick(x: np.ndarray, y: np.ndarray, cmp: Any) -> np.ndarray:
     """JAX's complex max/min: (real, imag) compared lexicographically with ``cmp``; ties, NaNs pick ``y``."""
     real_eq = x.real == y.real
@@ -646,6 +871,12 @@ defjvp2(
     lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)),
 )
 
+
+@lax_function("max")
+def max_(x: Any, y: Any) -> Any:
+    return max_p.bind(x, y)
+
+
 min_p = standard_naryop("min", [ANY, ANY])
 def_impl(min_p, minimum_impl)
 defjvp2(
@@ -653,6 +884,11 @@ defjvp2(
     lambda g, ans, x, y: mul(g, _balanced_eq(x, ans, y)),
     lambda g, ans, x, y: mul(g, _balanced_eq(y, ans, x)),
 )
+
+
+@lax_function("min")
+def min_(x: Any, y: Any) -> Any:
+    return min_p.bind(x, y)
 
 
 def _atan2(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -669,6 +905,12 @@ defjvp(
     lambda g, x, y: mul(g, div(neg(x), add(square(x), square(y)))),
 )
 
+
+@lax_function
+def atan2(x: Any, y: Any) -> Any:
+    return atan2_p.bind(x, y)
+
+
 # JAX defines no derivative for nextafter; neither does the reference (a
 # jvp through it fails with FJ-RULE-MISSING, as JAX fails with NotImplementedError).
 nextafter_p = standard_naryop("nextafter", [FLOAT, FLOAT])
@@ -683,6 +925,12 @@ def _nextafter_impl(x: Any, y: Any) -> np.ndarray:
 
 def_impl(nextafter_p, _nextafter_impl)
 
+
+@lax_function
+def nextafter(x: Any, y: Any) -> Any:
+    return nextafter_p.bind(x, y)
+
+
 # --- add_any (declared in ad_util) gets its transform rules here -----------------------
 
 deflinear_jvp(add_any_p)
@@ -696,223 +944,7 @@ def _add_any_batch(size: int, vals: list[Any], dims: list[int | None]) -> tuple[
 batch_rules[add_any_p] = _add_any_batch
 transpose_rules[add_any_p] = lambda ct, x, y: [ct, ct]
 
-# --- lax functions ------------------------------------------------------------------------
-
-
-@lax_function
-def sin(x: Any) -> Any:
-    return sin_p.bind(x)
-
-
-@lax_function
-def cos(x: Any) -> Any:
-    return cos_p.bind(x)
-
-
-@lax_function
-def tan(x: Any) -> Any:
-    return tan_p.bind(x)
-
-
-@lax_function
-def asin(x: Any) -> Any:
-    return asin_p.bind(x)
-
-
-@lax_function
-def acos(x: Any) -> Any:
-    return acos_p.bind(x)
-
-
-@lax_function
-def atan(x: Any) -> Any:
-    return atan_p.bind(x)
-
-
-@lax_function
-def sinh(x: Any) -> Any:
-    return sinh_p.bind(x)
-
-
-@lax_function
-def cosh(x: Any) -> Any:
-    return cosh_p.bind(x)
-
-
-@lax_function
-def tanh(x: Any) -> Any:
-    return tanh_p.bind(x)
-
-
-@lax_function
-def asinh(x: Any) -> Any:
-    return asinh_p.bind(x)
-
-
-@lax_function
-def acosh(x: Any) -> Any:
-    return acosh_p.bind(x)
-
-
-@lax_function
-def atanh(x: Any) -> Any:
-    return atanh_p.bind(x)
-
-
-@lax_function
-def exp(x: Any) -> Any:
-    return exp_p.bind(x)
-
-
-@lax_function
-def exp2(x: Any) -> Any:
-    return exp2_p.bind(x)
-
-
-@lax_function
-def log(x: Any) -> Any:
-    return log_p.bind(x)
-
-
-@lax_function
-def log1p(x: Any) -> Any:
-    return log1p_p.bind(x)
-
-
-@lax_function
-def expm1(x: Any) -> Any:
-    return expm1_p.bind(x)
-
-
-@lax_function
-def logistic(x: Any) -> Any:
-    return logistic_p.bind(x)
-
-
-@lax_function
-def sqrt(x: Any) -> Any:
-    return sqrt_p.bind(x)
-
-
-@lax_function
-def rsqrt(x: Any) -> Any:
-    return rsqrt_p.bind(x)
-
-
-@lax_function
-def cbrt(x: Any) -> Any:
-    return cbrt_p.bind(x)
-
-
-@lax_function
-def abs(x: Any) -> Any:
-    return abs_p.bind(x)
-
-
-@lax_function
-def sign(x: Any) -> Any:
-    return sign_p.bind(x)
-
-
-@lax_function
-def floor(x: Any) -> Any:
-    return floor_p.bind(x)
-
-
-@lax_function
-def ceil(x: Any) -> Any:
-    return ceil_p.bind(x)
-
-
-@lax_function
-def round(x: Any, rounding_method: Any = "AWAY_FROM_ZERO") -> Any:
-    return round_p.bind(x, rounding_method=rounding_method)
-
-
-@lax_function
-def is_finite(x: Any) -> Any:
-    return is_finite_p.bind(x)
-
-
-@lax_function
-def square(x: Any) -> Any:
-    return square_p.bind(x)
-
-
-@lax_function
-def integer_pow(x: Any, y: int) -> Any:
-    return integer_pow_p.bind(x, y=y)
-
-
-@lax_function
-def reciprocal(x: Any) -> Any:
-    """``1 / x`` as JAX's ``lax.reciprocal`` writes it: ``integer_pow(x, -1)``."""
-    return integer_pow(x, -1)
-
-
-@lax_function
-def real(x: Any) -> Any:
-    return real_p.bind(x)
-
-
-@lax_function
-def imag(x: Any) -> Any:
-    return imag_p.bind(x)
-
-
-@lax_function("complex")
-def complex_(x: Any, y: Any) -> Any:
-    return complex_p.bind(x, y)
-
-
-@lax_function
-def conj(x: Any) -> Any:
-    return conj_p.bind(x, input_dtype=get_aval(x).dtype)
-
-
-@lax_function
-def sub(x: Any, y: Any) -> Any:
-    return sub_p.bind(x, y)
-
-
-@lax_function
-def mul(x: Any, y: Any) -> Any:
-    return mul_p.bind(x, y)
-
-
-@lax_function
-def div(x: Any, y: Any) -> Any:
-    return div_p.bind(x, y)
-
-
-@lax_function
-def rem(x: Any, y: Any) -> Any:
-    return rem_p.bind(x, y)
-
-
-@lax_function("pow")
-def pow_(x: Any, y: Any) -> Any:
-    return pow_p.bind(x, y)
-
-
-@lax_function("max")
-def max_(x: Any, y: Any) -> Any:
-    return max_p.bind(x, y)
-
-
-@lax_function("min")
-def min_(x: Any, y: Any) -> Any:
-    return min_p.bind(x, y)
-
-
-@lax_function
-def atan2(x: Any, y: Any) -> Any:
-    return atan2_p.bind(x, y)
-
-
-@lax_function
-def nextafter(x: Any, y: Any) -> Any:
-    return nextafter_p.bind(x, y)
+# --- logic's eq and select_n, which rules above use (imported when called: logic imports this module)
 
 
 def eq(x: Any, y: Any) -> Any:

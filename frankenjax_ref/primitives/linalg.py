@@ -192,19 +192,6 @@ abstract_eval_rules[dot_general_p] = _dot_general_abstract_eval
 impl_rules[dot_general_p] = _dot_general_impl
 
 
-@lax_function
-def dot_general(
-    lhs: Any, rhs: Any, dimension_numbers: Any, precision: Any = None, preferred_element_type: Any = None
-) -> Any:
-    return dot_general_p.bind(
-        lhs,
-        rhs,
-        dimension_numbers=dimension_numbers,
-        precision=precision,
-        preferred_element_type=preferred_element_type,
-    )
-
-
 # --- JVP and transpose (JAX's _dot_general_transpose_lhs/rhs) --------------------------------
 
 defjvp(
@@ -313,6 +300,19 @@ def _dot_general_batch(size: int, vals: list[Any], dims: list[int | None], **par
 
 
 batch_rules[dot_general_p] = _dot_general_batch
+
+
+@lax_function
+def dot_general(
+    lhs: Any, rhs: Any, dimension_numbers: Any, precision: Any = None, preferred_element_type: Any = None
+) -> Any:
+    return dot_general_p.bind(
+        lhs,
+        rhs,
+        dimension_numbers=dimension_numbers,
+        precision=precision,
+        preferred_element_type=preferred_element_type,
+    )
 
 
 @lax_function

@@ -44,11 +44,6 @@ def _comparison(name: str, accepted: tuple[np.dtype, ...], fn: Any) -> Primitive
 
 
 eq_p = _comparison("eq", ANY, np.equal)
-ne_p = _comparison("ne", ANY, np.not_equal)
-lt_p = _comparison("lt", ORDERED, np.less)
-le_p = _comparison("le", ORDERED, np.less_equal)
-gt_p = _comparison("gt", ORDERED, np.greater)
-ge_p = _comparison("ge", ORDERED, np.greater_equal)
 
 
 @lax_function
@@ -56,9 +51,15 @@ def eq(x: Any, y: Any) -> Any:
     return eq_p.bind(x, y)
 
 
+ne_p = _comparison("ne", ANY, np.not_equal)
+
+
 @lax_function
 def ne(x: Any, y: Any) -> Any:
     return ne_p.bind(x, y)
+
+
+lt_p = _comparison("lt", ORDERED, np.less)
 
 
 @lax_function
@@ -66,14 +67,23 @@ def lt(x: Any, y: Any) -> Any:
     return lt_p.bind(x, y)
 
 
+le_p = _comparison("le", ORDERED, np.less_equal)
+
+
 @lax_function
 def le(x: Any, y: Any) -> Any:
     return le_p.bind(x, y)
 
 
+gt_p = _comparison("gt", ORDERED, np.greater)
+
+
 @lax_function
 def gt(x: Any, y: Any) -> Any:
     return gt_p.bind(x, y)
+
+
+ge_p = _comparison("ge", ORDERED, np.greater_equal)
 
 
 @lax_function
@@ -87,22 +97,15 @@ and_p = standard_naryop("and", [BOOL_OR_INT, BOOL_OR_INT])
 def_impl(and_p, binary_impl(np.bitwise_and))
 defjvp_zero(and_p)
 
-or_p = standard_naryop("or", [BOOL_OR_INT, BOOL_OR_INT])
-def_impl(or_p, binary_impl(np.bitwise_or))
-defjvp_zero(or_p)
-
-xor_p = standard_naryop("xor", [BOOL_OR_INT, BOOL_OR_INT])
-def_impl(xor_p, binary_impl(np.bitwise_xor))
-defjvp_zero(xor_p)
-
-not_p = standard_unop("not", BOOL_OR_INT)
-def_impl(not_p, lambda x: np.invert(np.asarray(x)))
-defjvp_zero(not_p)
-
 
 @lax_function
 def bitwise_and(x: Any, y: Any) -> Any:
     return and_p.bind(x, y)
+
+
+or_p = standard_naryop("or", [BOOL_OR_INT, BOOL_OR_INT])
+def_impl(or_p, binary_impl(np.bitwise_or))
+defjvp_zero(or_p)
 
 
 @lax_function
@@ -110,9 +113,19 @@ def bitwise_or(x: Any, y: Any) -> Any:
     return or_p.bind(x, y)
 
 
+xor_p = standard_naryop("xor", [BOOL_OR_INT, BOOL_OR_INT])
+def_impl(xor_p, binary_impl(np.bitwise_xor))
+defjvp_zero(xor_p)
+
+
 @lax_function
 def bitwise_xor(x: Any, y: Any) -> Any:
     return xor_p.bind(x, y)
+
+
+not_p = standard_unop("not", BOOL_OR_INT)
+def_impl(not_p, lambda x: np.invert(np.asarray(x)))
+defjvp_zero(not_p)
 
 
 @lax_function

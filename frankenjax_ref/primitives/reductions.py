@@ -200,12 +200,14 @@ def _reduce_chooser_jvp(g: Any, ans: Any, x: Any, *, axes: tuple[int, ...]) -> A
 
 
 defjvp2(reduce_max_p, _reduce_chooser_jvp)
-defjvp2(reduce_min_p, _reduce_chooser_jvp)
 
 
 @lax_function
 def reduce_max(x: Any, axes: tuple[int, ...]) -> Any:
     return reduce_max_p.bind(x, axes=tuple(axes))
+
+
+defjvp2(reduce_min_p, _reduce_chooser_jvp)
 
 
 @lax_function
@@ -276,16 +278,17 @@ impl_rules[reduce_and_p] = _with_identity(
 )
 defjvp_zero(reduce_and_p)
 
+
+@lax_function
+def reduce_and(x: Any, axes: tuple[int, ...]) -> Any:
+    return reduce_and_p.bind(x, axes=tuple(axes))
+
+
 reduce_or_p = _reducer("reduce_or", BOOL_OR_INT, {"axes": Param(INTS)}, keep_weak_type=False)
 impl_rules[reduce_or_p] = _with_identity(
     _bitwise_reduce(np.bitwise_or), lambda d: False if d == dtypes.bool_ else 0
 )
 defjvp_zero(reduce_or_p)
-
-
-@lax_function
-def reduce_and(x: Any, axes: tuple[int, ...]) -> Any:
-    return reduce_and_p.bind(x, axes=tuple(axes))
 
 
 @lax_function
@@ -325,12 +328,14 @@ def _argminmax(name: str, np_fn: Callable[..., Any]) -> Primitive:
 
 
 argmax_p = _argminmax("argmax", np.argmax)
-argmin_p = _argminmax("argmin", np.argmin)
 
 
 @lax_function
 def argmax(x: Any, axis: int, index_dtype: Any) -> Any:
     return argmax_p.bind(x, axes=(axis,), index_dtype=index_dtype)
+
+
+argmin_p = _argminmax("argmin", np.argmin)
 
 
 @lax_function

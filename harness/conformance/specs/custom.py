@@ -16,7 +16,7 @@ import numpy as np
 from frankenjax_ref.core import dtypes
 from frankenjax_ref.core.avals import ShapedArray
 from harness.conformance.specs.jit import body, trace
-from harness.conformance.specs.model import Arg, Variant, spec
+from harness.conformance.specs.model import Arg, PrimitiveSpec, Variant, spec
 
 
 def _inexact(x: Any) -> bool:
@@ -87,28 +87,22 @@ def _custom_lin_jaxprs(dtype: np.dtype, avals: Sequence[ShapedArray]) -> dict[st
     return {"bwd_jaxpr": bwd}
 
 
-_CUSTOM_CALL = {"num_consts": 0, "symbolic_zeros": False}
+def _custom_call(name: str, jaxprs: Any, make: Any) -> PrimitiveSpec:
+    """custom_jvp_call / custom_vjp_call: the function's body and rule jaxprs (``jaxprs``), compared with
+    JAX's ``custom_jvp`` / ``custom_vjp`` function (``make(ns)``)."""
+    return spec(
+        name,
+        Variant("", (Arg(),), {"num_consts": 0, "symbolic_zeros": False}, jaxprs, edge=None),
+        tier="elementary",
+        jax_fn=lambda ns, params: make(ns),
+        no_catalog="higher-order: covered by the custom.* programs",
+        seed=None,
+    )
 
-
-_HIGHER_ORDER = "higher-order: covered by the custom.* programs"
 
 SPECS = [
-    spec(
-        "custom_jvp_call",
-        Variant("", (Arg(),), _CUSTOM_CALL, _custom_jvp_jaxprs, edge=None),
-        tier="elementary",
-        jax_fn=lambda ns, params: custom_jvp_fn(ns),
-        no_catalog=_HIGHER_ORDER,
-        seed=None,
-    ),
-    spec(
-        "custom_vjp_call",
-        Variant("", (Arg(),), _CUSTOM_CALL, _custom_vjp_call_jaxprs, edge=None),
-        tier="elementary",
-        jax_fn=lambda ns, params: custom_vjp_fn(ns),
-        no_catalog=_HIGHER_ORDER,
-        seed=None,
-    ),
+    _custom_call("custom_jvp_call", _custom_jvp_jaxprs, custom_jvp_fn),
+    _custom_call("custom_vjp_call", _custom_vjp_call_jaxprs, custom_vjp_fn),
     # custom_lin is what jvp of a custom_vjp function evaluates: JAX raises there, and so must the reference
     spec(
         "custom_lin",
@@ -117,7 +111,7 @@ SPECS = [
             (Arg((2, 3)), Arg((2, 3))),
             {"num_res": 1},
             _custom_lin_jaxprs,
-            dtypes=("bfloat16", "float16", "float32", "float64", "complex64", "complex128"),
+            dtypes=tuple(dtypes.name_of(d) for d in dtypes.INEXACT),
         ),
         jax_fn=lambda ns, params: lambda x, t: ns.api.jvp(custom_vjp_fn(ns), (x,), (t,))[1],
         jax_always_raises=True,

@@ -6,11 +6,12 @@ from typing import Any
 
 import numpy as np
 
+from frankenjax_ref.core import dtypes
 from harness.conformance.specs.model import Arg, Ints, Seed, Variant, spec
 from harness.conformance.specs.reductions import abs_scale
 
-_INTEGERS = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
-_INEXACT = ("bfloat16", "float16", "float32", "float64", "complex64", "complex128")
+_INTEGERS = tuple(dtypes.name_of(d) for d in (dtypes.bool_, *dtypes.INTEGER))
+_INEXACT = tuple(dtypes.name_of(d) for d in dtypes.INEXACT)
 
 
 def _dot(

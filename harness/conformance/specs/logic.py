@@ -7,14 +7,14 @@ from harness.conformance.catalog.model import ExpectedError
 from harness.conformance.specs.model import Arg, Ints, PrimitiveSpec, Seed, Variant, binary, spec, unary
 
 
-def _complex_order(d: str) -> ExpectedError | None:
+def complex_order(d: str) -> ExpectedError | None:
     """JAX traces some ordering-based primitives on complex values, then rejects the comparison inside."""
     return ExpectedError("TypeError", ("FJ-PRIM-DTYPE",)) if d in COMPLEXES else None
 
 
 def _clamp_scalar_bounds(d: str) -> ExpectedError | None:
     """JAX's clamp JVP selects a scalar bound's tangent against the operand's zeros: a shape error."""
-    return _complex_order(d) or ExpectedError("TypeError", ("FJ-PRIM-SHAPE",))
+    return complex_order(d) or ExpectedError("TypeError", ("FJ-PRIM-SHAPE",))
 
 
 _BOUND = Arg(domain="small", smooth=(-2.0, 2.0))
@@ -65,7 +65,7 @@ SPECS = [
             may_raise=_clamp_scalar_bounds,
         ),
         Variant("mixed", (Arg(), Arg(), Arg(())), catalog=False, main=False),
-        may_raise=_complex_order,
+        may_raise=complex_order,
         seed=Seed("float64", variant="scalar_bounds"),
     ),
 ]

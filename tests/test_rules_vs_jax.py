@@ -296,6 +296,7 @@ def test_every_jvp_rule_is_registered_where_jax_has_one() -> None:
 
 # --- transpose ----------------------------------------------------------------------------------------------
 
+
 def _linear_jit_params(dtype: np.dtype) -> tuple[dict[str, Any], Callable[..., Any]]:
     """A jit whose body is linear (jit's main case body, x sin x, is not)."""
 

@@ -59,6 +59,7 @@ from frankenjax_ref.primitives import family_of, rule_coverage
 from frankenjax_ref.tree import tree_leaves
 from harness.conformance.specs import spec_for
 from harness.conformance.specs.custom import custom_vjp_fn
+from harness.conformance.specs.jit import trace
 
 #: Hypothesis seeds per (rule, family) by default
 EXAMPLES = 2
@@ -298,19 +299,13 @@ def test_every_jvp_rule_is_registered_where_jax_has_one() -> None:
 
 
 def _linear_jit_params(dtype: np.dtype) -> tuple[dict[str, Any], Callable[..., Any]]:
-    """A jit whose body is linear (jit's main case body, x sin x, is not)."""
+    """A jit whose body is linear (jit's main case body, x sin x, is not), written once for both."""
 
-    def body_ref(x: Any) -> Any:
-        return flax.sub(flax.neg(x), flax.mul(x, np.asarray(2, x.dtype)))
+    def body(lax: Any) -> Callable[[Any], Any]:
+        return lambda x: lax.sub(lax.neg(x), lax.mul(x, np.asarray(2, x.dtype)))
 
-    def body_jax(x: Any) -> Any:
-        return jax.lax.sub(jax.lax.neg(x), jax.lax.mul(x, np.asarray(2, x.dtype)))
-
-    avals = PrimCase("jit", CASES["jit"][0].operands).avals(dtype)
-    from jax_helpers import abstract_arg
-
-    closed = fj.make_jaxpr(body_ref)(*(abstract_arg(a) for a in avals))
-    return {"name": "linear", "jaxpr": closed}, jax.jit(body_jax)
+    closed = trace(body(flax), CASES["jit"][0].avals(dtype))
+    return {"name": "linear", "jaxpr": closed}, JAX_NS.api.jit(body(JAX_NS.lax))
 
 
 def transpose_checks(case: PrimCase, dtype: np.dtype) -> list[Check]:

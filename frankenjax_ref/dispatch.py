@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -349,7 +350,12 @@ class _LayerLog:
 
 
 def build_proof(closed: Any, stack: Sequence[Transform], args: Sequence[Any]) -> CompositionProof:
-    """Check ``stack`` over ``closed`` at the avals of ``args``.
+    """Check ``stack`` over ``closed`` at the avals of ``args`` (see :func:`stage`)."""
+    return stage(closed, stack, args)[0]
+
+
+def stage(closed: Any, stack: Sequence[Transform], args: Sequence[Any]) -> tuple[CompositionProof, Any]:
+    """Check ``stack`` over ``closed`` at the avals of ``args``; return the proof and the staged program.
 
     The whole stack is traced once with ``make_jaxpr``; every layer's function
     is instrumented so that each transform's evidence records the signature
@@ -372,7 +378,7 @@ def build_proof(closed: Any, stack: Sequence[Transform], args: Sequence[Any]) ->
         f, n = apply_transform(api, t, f, -n if n < 0 else n)
         f = log.wrap(level, f)
     try:
-        make_jaxpr(f)(*args)
+        staged = make_jaxpr(lambda *xs: list(f(*xs)))(*args)
     except FJError as exc:
         failing = (log.active[-1] if log.active else 0) - 1
         where = "the program" if failing < 0 else f"layer {len(stack) - 1 - failing} ({layers[failing].name})"
@@ -408,7 +414,7 @@ def build_proof(closed: Any, stack: Sequence[Transform], args: Sequence[Any]) ->
         _describe([get_aval(a) for a in args]),
     )
     check_proof(proof, stack)
-    return proof
+    return proof, staged
 
 
 def check_proof(proof: CompositionProof, stack: Sequence[Transform]) -> None:
@@ -436,6 +442,26 @@ class DispatchResult:
     outputs: list[Any]
     proof: CompositionProof
     cache_key: str
+    cache_hit: bool = False
+
+
+@dataclass(frozen=True)
+class _Staged:
+    """A stack applied to a program and staged once: its proof and the whole computation as one jaxpr."""
+
+    proof: CompositionProof
+    program: Any  # ClosedJaxpr
+
+
+#: Staged programs by (cache key, argument signature), least recently used first. A program is staged
+#: (proved, traced through every transform) once; later runs with the same key and argument avals only
+#: evaluate it. Bounded, so a long campaign of distinct programs does not grow without end.
+PROGRAM_CACHE_SIZE = 256
+_program_cache: OrderedDict[tuple[str, str], _Staged] = OrderedDict()
+
+
+def clear_program_cache() -> None:
+    _program_cache.clear()
 
 
 def run(
@@ -448,8 +474,16 @@ def run(
     compile_options: Mapping[str, Any] | None = None,
     unknown_features: Sequence[str] = (),
 ) -> DispatchResult:
-    """Prove ``stack`` over ``closed``, record the decision, run it; return outputs, proof, cache key."""
+    """Prove ``stack`` over ``closed``, record the decision, run it; return outputs, proof, cache key.
+
+    The cache key (mode, backend, program fingerprint, stack, options, unknown features) plus the
+    arguments' abstract signature finds a staged program in :data:`_program_cache`: on a miss the
+    stack is proved and the transformed program traced to one jaxpr, which is kept; on a hit only
+    the jaxpr runs. The ledger records the dispatch decision either way (with ``cache_hit``).
+    """
     from frankenjax_ref import cache, ledger
+    from frankenjax_ref.core.avals import get_aval
+    from frankenjax_ref.interpreters.eval import eval_jaxpr
 
     if isinstance(stack, str):
         stack = parse_stack(stack)
@@ -463,19 +497,28 @@ def run(
         compile_options=compile_options or {},
         unknown_features=unknown_features,
     )
-    try:
-        proof = build_proof(closed, stack, args)
-    except DispatchError as exc:
-        ledger.default_ledger().decide(
-            "dispatch",
-            {"proof_valid": 0.0, "proof_invalid": 1.0},
-            {"stack": stack_signature(stack), "error": exc.message},
-        )
-        raise
+    slot = (key.hex, "|".join(f"{a.str_short()}{'~' if a.weak_type else ''}" for a in map(get_aval, args)))
+    staged = _program_cache.get(slot)
+    hit = staged is not None
+    if staged is None:
+        try:
+            staged = _Staged(*stage(closed, stack, args))
+        except DispatchError as exc:
+            ledger.default_ledger().decide(
+                "dispatch",
+                {"proof_valid": 0.0, "proof_invalid": 1.0},
+                {"stack": stack_signature(stack), "error": exc.message},
+            )
+            raise
+        _program_cache[slot] = staged
+        while len(_program_cache) > PROGRAM_CACHE_SIZE:
+            _program_cache.popitem(last=False)
+    else:
+        _program_cache.move_to_end(slot)
+    proof = staged.proof
     ledger.default_ledger().decide(
         "dispatch",
         {"proof_valid": 1.0, "proof_invalid": 0.0},
-        {"stack": proof.signature, "stack_hash": proof.stack_hash, "cache_key": key.hex},
+        {"stack": proof.signature, "stack_hash": proof.stack_hash, "cache_key": key.hex, "cache_hit": hit},
     )
-    fn = apply_stack(reference_api(), stack, program_function(closed), len(closed.jaxpr.invars))
-    return DispatchResult(list(fn(*args)), proof, key.hex)
+    return DispatchResult(list(eval_jaxpr(staged.program, *args)), proof, key.hex, hit)

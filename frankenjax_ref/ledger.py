@@ -136,21 +136,37 @@ def choose(
 class Ledger:
     """An append-only list of decision records plus its own receipt.
 
-    The receipt (record count and head hash) is updated only by
+    The receipt (next sequence number and head hash) is updated only by
     :meth:`decide`, so :meth:`verify` also catches records dropped from the
     end of ``records``, which the chain alone cannot.
+
+    ``capacity`` bounds memory: when more records than that have been decided,
+    the oldest half is dropped and the ledger keeps an *anchor* -- the sequence
+    number of its first kept record and that record's ``prev_hash`` -- from
+    which the kept chain still verifies (the dropped records are vouched for
+    only by the anchor hash). The process-wide default ledger is bounded
+    (:data:`DEFAULT_CAPACITY`); a ledger a caller creates for one run is not,
+    unless asked.
     """
 
     records: list[DecisionRecord] = field(default_factory=list)
     receipt: tuple[int, str] | None = None
+    capacity: int | None = None
+    anchor: tuple[int, str] = (0, GENESIS)
 
     def __post_init__(self) -> None:
+        if self.capacity is not None and self.capacity < 2:
+            raise LedgerError("FJ-LEDGER-DECISION", f"ledger capacity {self.capacity} is below 2")
         if self.receipt is None:
-            self.receipt = (len(self.records), self.records[-1].hash if self.records else GENESIS)
+            self.receipt = (self.anchor[0] + len(self.records), self.head)
 
     @property
     def head(self) -> str:
-        return self.records[-1].hash if self.records else GENESIS
+        return self.records[-1].hash if self.records else self.anchor[1]
+
+    @property
+    def next_seq(self) -> int:
+        return self.anchor[0] + len(self.records)
 
     def decide(
         self,
@@ -166,7 +182,7 @@ class Ledger:
         if fallback:
             ev["posterior_fallback"] = "uniform"
         body = DecisionRecord(
-            seq=len(self.records),
+            seq=self.next_seq,
             kind=kind,
             action=action,
             alternatives=tuple(model.actions),
@@ -179,20 +195,25 @@ class Ledger:
         )
         record = DecisionRecord(**{**body.__dict__, "hash": record_hash(body.body())})
         self.records.append(record)
-        self.receipt = (len(self.records), record.hash)
+        if self.capacity is not None and len(self.records) > self.capacity:
+            drop = len(self.records) - self.capacity // 2
+            kept_first = self.records[drop]
+            self.anchor = (kept_first.seq, kept_first.prev_hash)
+            del self.records[:drop]
+        self.receipt = (self.next_seq, record.hash)
         return record
 
     def verify(self, expected_head: str | None = None) -> int:
-        """Check the chain and the receipt; raise FJ-LEDGER-TAMPERED at the first problem.
+        """Check the chain (from the anchor) and the receipt; raise FJ-LEDGER-TAMPERED at the first problem.
 
-        Returns the number of records.
+        Returns the number of records kept.
         """
-        count = verify_records(self.records, expected_head)
+        count = verify_records(self.records, expected_head, anchor=self.anchor)
         assert self.receipt is not None
-        if (count, self.head) != self.receipt:
+        if (self.next_seq, self.head) != self.receipt:
             raise LedgerError(
                 "FJ-LEDGER-TAMPERED",
-                f"ledger has {count} records ending at {self.head[:12]}, its receipt says "
+                f"ledger ends at record {self.next_seq} with {self.head[:12]}, its receipt says "
                 f"{self.receipt[0]} ending at {self.receipt[1][:12]}",
             )
         return count
@@ -201,14 +222,22 @@ class Ledger:
         lines = [
             json.dumps({**r.body(), "hash": r.hash}, sort_keys=True, allow_nan=False) for r in self.records
         ]
-        trailer = {"schema": SCHEMA, "trailer": True, "count": len(self.records), "head": self.head}
+        trailer: dict[str, Any] = {
+            "schema": SCHEMA,
+            "trailer": True,
+            "count": len(self.records),
+            "head": self.head,
+        }
+        if self.anchor != (0, GENESIS):
+            trailer["anchor"] = {"seq": self.anchor[0], "prev_hash": self.anchor[1]}
         return "".join(line + "\n" for line in [*lines, json.dumps(trailer, sort_keys=True)])
 
     @classmethod
     def from_jsonl(cls, text: str) -> Ledger:
         """Parse an export (typed errors for malformed lines); does not verify."""
         records, trailer = parse_jsonl(text)
-        ledger = cls(records, receipt=(trailer["count"], trailer["head"]))
+        anchor = _anchor(trailer)
+        ledger = cls(records, receipt=(anchor[0] + trailer["count"], trailer["head"]), anchor=anchor)
         if trailer["count"] != len(records):
             raise LedgerError(
                 "FJ-LEDGER-TAMPERED", f"trailer says {trailer['count']} records, file has {len(records)}"
@@ -218,10 +247,32 @@ class Ledger:
         return ledger
 
 
-def verify_records(records: Sequence[DecisionRecord], expected_head: str | None = None) -> int:
-    prev = GENESIS
+def _anchor(trailer: Mapping[str, Any]) -> tuple[int, str]:
+    """The trailer's anchor (a bounded ledger's first kept record), or the genesis."""
+    raw = trailer.get("anchor")
+    if raw is None:
+        return (0, GENESIS)
+    if (
+        not isinstance(raw, dict)
+        or not isinstance(raw.get("seq"), int)
+        or isinstance(raw.get("seq"), bool)
+        or raw["seq"] < 0
+        or not isinstance(raw.get("prev_hash"), str)
+    ):
+        raise LedgerError("FJ-LEDGER-FORMAT", "the trailer's anchor must be {seq: int >= 0, prev_hash: str}")
+    return (raw["seq"], raw["prev_hash"])
+
+
+def verify_records(
+    records: Sequence[DecisionRecord],
+    expected_head: str | None = None,
+    *,
+    anchor: tuple[int, str] = (0, GENESIS),
+) -> int:
+    """Check sequence numbers and the hash chain from ``anchor`` (first seq, its prev_hash)."""
+    first, prev = anchor
     for i, r in enumerate(records):
-        if r.seq != i:
+        if r.seq != first + i:
             raise LedgerError(
                 "FJ-LEDGER-TAMPERED", f"record {i} has sequence number {r.seq}", where=f"record {i}"
             )
@@ -300,7 +351,10 @@ def _json_line(line: str, n: int) -> dict[str, Any]:
 
 # --- the default ledger --------------------------------------------------------------------------
 
-_default = Ledger()
+#: The process-wide ledger keeps at most this many records (then the oldest half goes, behind an anchor).
+DEFAULT_CAPACITY = 4096
+
+_default = Ledger(capacity=DEFAULT_CAPACITY)
 
 
 def default_ledger() -> Ledger:

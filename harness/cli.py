@@ -24,6 +24,7 @@ from harness import __version__
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_SIGPIPE = 141
 
 
 class _Parser(argparse.ArgumentParser):
@@ -69,6 +70,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("fjh: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _reader_went_away() -> int:
+    """The reader of our output closed it (``fjh primitives | head``): stop quietly, as Unix tools do.
+
+    Python would otherwise print a traceback, and again when it flushes stdout at exit; pointing
+    stdout at /dev/null first makes that final flush harmless. 141 is the shell's status for SIGPIPE.
+    """
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_SIGPIPE
 
 
 if __name__ == "__main__":  # pragma: no cover

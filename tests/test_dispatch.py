@@ -176,3 +176,32 @@ def test_stack_depth_limit() -> None:
             scalar_program(), dispatch.parse_stack(",".join(["jit"] * 17)), [np.float64(1.0)]
         )
     assert exc.value.code == "FJ-DISPATCH-PROOF"
+
+
+def test_the_cache_key_finds_a_staged_program() -> None:
+    """The first run of (program, stack, argument signature) proves and stages it; the next only runs it."""
+    dispatch.clear_program_cache()
+    closed = scalar_program()
+    with ledger.using(ledger.Ledger()) as led:
+        first = dispatch.run(closed, "jit(grad)", [np.float64(0.5)])
+        again = dispatch.run(closed, "jit(grad)", [np.float64(1.5)])
+        other_stack = dispatch.run(closed, "grad", [np.float64(0.5)])
+        other_dtype = dispatch.run(closed, "jit(grad)", [0.5])  # weakly typed
+    assert not first.cache_hit and again.cache_hit and not other_stack.cache_hit and not other_dtype.cache_hit
+    assert again.proof == first.proof and again.cache_key == first.cache_key
+    assert other_dtype.cache_key == first.cache_key  # same key, another signature (weak): another program
+    direct = fj.jit(fj.grad(lambda x: fj.eval_jaxpr(closed, x)[0]))(np.float64(1.5))
+    np.testing.assert_array_equal(again.outputs[0], direct)
+    hits = [r.evidence["cache_hit"] for r in led.records if r.kind == "dispatch"]
+    assert hits == [False, True, False, False]
+
+
+def test_the_program_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    dispatch.clear_program_cache()
+    monkeypatch.setattr(dispatch, "PROGRAM_CACHE_SIZE", 2)
+    closed = scalar_program()
+    for stack in ("jit", "grad", "jit(grad)"):
+        dispatch.run(closed, stack, [np.float64(0.5)])
+    assert len(dispatch._program_cache) == 2
+    assert not dispatch.run(closed, "jit", [np.float64(0.5)]).cache_hit  # the oldest was dropped
+    assert dispatch.run(closed, "jit(grad)", [np.float64(0.5)]).cache_hit

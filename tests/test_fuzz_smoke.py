@@ -18,7 +18,12 @@ from harness.fuzz.registry import get_target
 from harness.fuzz.runner import run_fuzz
 
 CODE_ROOT = Path(__file__).resolve().parent.parent
-SMOKE_RUNS = {"ir_deserializer": 4000, "sidecar_manifest": 3000, "fixture_loader": 1500}
+SMOKE_RUNS = {
+    "ir_deserializer": 4000,
+    "sidecar_manifest": 3000,
+    "fixture_loader": 1500,
+    "adapter_reply": 3000,
+}
 
 
 @pytest.fixture
@@ -39,7 +44,7 @@ def copy_seeds(root: Path, target: str) -> int:
     return n
 
 
-@pytest.mark.parametrize("target", ["ir_deserializer", "sidecar_manifest", "fixture_loader"])
+@pytest.mark.parametrize("target", ["ir_deserializer", "sidecar_manifest", "fixture_loader", "adapter_reply"])
 def test_fuzz_smoke(target: str, root: Path) -> None:
     try:
         get_target(target).ensure_available()

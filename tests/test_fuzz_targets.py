@@ -45,7 +45,7 @@ def committed_seeds(target: str) -> dict[str, bytes]:
 
 def test_registry_lists_the_real_targets_only_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FJH_FUZZ_TEST_TARGETS", raising=False)
-    assert target_names() == ["fixture_loader", "ir_deserializer", "sidecar_manifest"]
+    assert target_names() == ["adapter_reply", "fixture_loader", "ir_deserializer", "sidecar_manifest"]
     with pytest.raises(Exception, match="test-only target") as info:
         get_target("crashme")
     assert info.value.code == "FJ-FUZZ-UNKNOWN-TARGET"  # type: ignore[attr-defined]
@@ -150,7 +150,7 @@ def test_independent_rounding_agrees_with_the_decoder_policy(dtype: str) -> None
 # --- seeds ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("target", ["ir_deserializer", "sidecar_manifest", "fixture_loader"])
+@pytest.mark.parametrize("target", ["ir_deserializer", "sidecar_manifest", "fixture_loader", "adapter_reply"])
 def test_committed_seeds_are_handled_cleanly(target: str) -> None:
     """Every seed (regressions of fixed crashes included) is accepted or cleanly rejected."""
     check = get_target(target).load_check()
@@ -197,7 +197,7 @@ def test_ir_seeds_cover_every_dtype_and_nesting() -> None:
     assert nested >= 8
 
 
-@pytest.mark.parametrize("target", ["ir_deserializer", "sidecar_manifest"])
+@pytest.mark.parametrize("target", ["ir_deserializer", "sidecar_manifest", "adapter_reply"])
 def test_committed_seeds_are_up_to_date(target: str) -> None:
     """The committed corpus is what the generator writes (run scripts/make_seed_corpus.py if not)."""
     generated = seedgen.GENERATORS[target]()

@@ -173,3 +173,65 @@ def test_cli_verify(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     junk.write_text("{{{\n")
     assert main(["ledger", "verify", str(junk)]) == 2
     assert "FJ-LEDGER-FORMAT" in capsys.readouterr().err
+
+
+# --- bounded ledgers ---------------------------------------------------------------------------------
+
+
+def _bounded(n: int, capacity: int) -> L.Ledger:
+    ledger = L.Ledger(capacity=capacity)
+    for i in range(n):
+        ledger.decide("jit_cache", {"signature_match": 1.0, "signature_mismatch": 0.0}, {"i": i})
+    return ledger
+
+
+def test_a_bounded_ledger_drops_its_oldest_half_behind_an_anchor() -> None:
+    full = _ledger(25)  # the same decisions, unbounded (timestamps aside, same kinds and evidence)
+    ledger = _bounded(25, capacity=10)
+    assert len(ledger.records) <= 10 and ledger.next_seq == 25
+    first = ledger.records[0]
+    assert ledger.anchor == (first.seq, first.prev_hash) and first.seq > 0
+    assert [r.seq for r in ledger.records] == list(range(first.seq, 25))
+    assert ledger.verify(expected_head=ledger.head) == len(ledger.records)
+    assert len(full.records) == 25
+
+
+def test_a_bounded_export_round_trips_and_detects_tampering() -> None:
+    ledger = _bounded(25, capacity=10)
+    text = ledger.to_jsonl()
+    back = L.Ledger.from_jsonl(text)
+    assert back.anchor == ledger.anchor and back.verify(expected_head=ledger.head) == len(ledger.records)
+    lines = text.splitlines()
+    record = json.loads(lines[0])
+    record["evidence"]["i"] = -1
+    with pytest.raises(LedgerError) as exc:
+        L.Ledger.from_jsonl("\n".join([json.dumps(record), *lines[1:]])).verify()
+    assert exc.value.code == "FJ-LEDGER-TAMPERED"
+    trailer = json.loads(lines[-1])
+    trailer["anchor"]["prev_hash"] = "0" * 64  # claims the kept records follow another history
+    with pytest.raises(LedgerError) as exc:
+        L.Ledger.from_jsonl("\n".join([*lines[:-1], json.dumps(trailer)])).verify()
+    assert exc.value.code == "FJ-LEDGER-TAMPERED"
+    trailer["anchor"] = {"seq": "x"}
+    with pytest.raises(LedgerError) as exc:
+        L.Ledger.from_jsonl("\n".join([*lines[:-1], json.dumps(trailer)]))
+    assert exc.value.code == "FJ-LEDGER-FORMAT"
+
+
+def test_the_default_ledger_is_bounded_under_many_jit_calls() -> None:
+    import numpy as np
+
+    import frankenjax_ref as fj
+
+    f = fj.jit(lambda x: x * 2.0)
+    with L.using(L.Ledger(capacity=L.DEFAULT_CAPACITY)) as led:
+        for i in range(3 * L.DEFAULT_CAPACITY):
+            f(np.float64(i))
+        assert len(led.records) <= L.DEFAULT_CAPACITY and led.next_seq == 3 * L.DEFAULT_CAPACITY
+        assert led.verify() == len(led.records)
+    assert L.default_ledger().capacity == L.DEFAULT_CAPACITY
+
+
+def test_a_capacity_below_two_is_refused() -> None:
+    with pytest.raises(LedgerError):
+        L.Ledger(capacity=1)

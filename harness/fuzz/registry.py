@@ -46,6 +46,7 @@ NEVER_INSTRUMENT = (
     "harness.fuzz.targets.ir_deserializer",
     "harness.fuzz.targets.sidecar_manifest",
     "harness.fuzz.targets.fixture_loader",
+    "harness.fuzz.targets.adapter_reply",
 )
 
 
@@ -148,6 +149,17 @@ _TARGETS: tuple[FuzzTarget, ...] = (
         required_modules=("harness.durability.sidecar", "harness.durability.codec", "harness.schemas"),
         mutator="harness.fuzz.targets.sidecar_manifest:mutator",
         dictionary="harness.fuzz.targets.sidecar_manifest:dictionary",
+        max_len=16384,
+    ),
+    FuzzTarget(
+        name="adapter_reply",
+        summary="what an implementation under test prints: the frankenjax.adapter.v1 reply reader",
+        check="harness.fuzz.targets.adapter_reply:check",
+        taxonomy="harness.adapters.protocol.AdapterError",
+        instrument=("harness", "frankenjax_ref", "jsonschema"),
+        required_modules=("harness.adapters.protocol", "frankenjax_ref.core.values", "harness.schemas"),
+        mutator=_JSON_MUTATOR,
+        dictionary="harness.fuzz.targets.adapter_reply:dictionary",
         max_len=16384,
     ),
 )

@@ -198,273 +198,304 @@ class _Worker:
         self.last_execs = 0
 
 
+@dataclass(frozen=True)
+class FuzzOptions:
+    """How a run is bounded and configured (the ``fjh fuzz`` flags)."""
+
+    max_time: float | None = None
+    runs: int | None = None
+    jobs: int = 1
+    seed: int | None = None
+    libfuzzer_args: Sequence[str] = ()
+    keep_going: bool = False
+    slow_seconds: float = DEFAULT_SLOW_SECONDS
+    hang_seconds: int = DEFAULT_HANG_SECONDS
+    rss_limit_mb: int = DEFAULT_RSS_LIMIT_MB
+    max_len: int | None = None
+    mutator: bool = True
+    write_sidecars: bool = True
+
+    def check(self) -> None:
+        _check_options(self.max_time, self.runs, self.jobs)
+        if self.hang_seconds < 1:
+            raise FuzzError(ARGS, f"hang timeout must be >= 1 s, got {self.hang_seconds}")
+
+
 def run_fuzz(
-    target_name: str,
-    *,
-    max_time: float | None = None,
-    runs: int | None = None,
-    jobs: int = 1,
-    seed: int | None = None,
-    libfuzzer_args: Sequence[str] = (),
-    keep_going: bool = False,
-    slow_seconds: float = DEFAULT_SLOW_SECONDS,
-    hang_seconds: int = DEFAULT_HANG_SECONDS,
-    rss_limit_mb: int = DEFAULT_RSS_LIMIT_MB,
-    max_len: int | None = None,
-    mutator: bool = True,
-    write_sidecars: bool = True,
-    progress: Callable[[str], None] | None = None,
+    target_name: str, *, progress: Callable[[str], None] | None = None, **options: Any
 ) -> FuzzRunResult:
-    """Fuzz ``target_name`` with ``jobs`` atheris workers; see the module docstring."""
+    """Fuzz ``target_name`` with ``options.jobs`` atheris workers (see the module docstring and
+    :class:`FuzzOptions` for the options)."""
     target = get_target(target_name)
-    _check_options(max_time, runs, jobs)
-    if hang_seconds < 1:
-        raise FuzzError(ARGS, f"hang timeout must be >= 1 s, got {hang_seconds}")
+    opts = FuzzOptions(**options)
+    opts.check()
     _ensure_atheris()
     target.ensure_available()
-    say = progress or (lambda _line: None)
-    started_at = _utc()
-    run_id = started_at.strftime("%Y%m%dT%H%M%S.%fZ") + f"-{os.getpid()}"
-    base_seed = seed if seed is not None else int.from_bytes(os.urandom(3), "big")
-    out_dir = fuzz_artifacts(target.name)
-    corpus = target_corpus(target.name)
-    seeds = corpus_files(seed_dir(target.name))
-    grown_before = corpus_files(corpus)
+    return FuzzSession(target, opts, progress or (lambda _line: None)).run()
 
-    scratch = Path(tempfile.mkdtemp(prefix=f"fjh-fuzz-{target.name}-"))
-    work_corpus, work_artifacts = scratch / "corpus", scratch / "artifacts"
-    work_corpus.mkdir()
-    work_artifacts.mkdir()
-    initial_names = _populate(work_corpus, [*seeds, *grown_before])
 
-    flags = [
-        f"-timeout={hang_seconds}",
-        f"-rss_limit_mb={rss_limit_mb}",
-        f"-max_len={max_len or target.max_len}",
-        f"-artifact_prefix={work_artifacts}/",
-        "-print_final_stats=1",
-        *libfuzzer_args,
-    ]
-    log_path = out_dir / f"{run_id}.log"
-    log = AtomicWriter(log_path)
-    events: queue.Queue[tuple[int, bytes | None]] = queue.Queue()
-    summaries = [WorkerSummary(i, []) for i in range(jobs)]
-    timeline: list[CoveragePoint] = []
-    instrumented: list[str] = []
-    env = _worker_env()
-    clock0 = time.monotonic()
-    deadline = clock0 + max_time if max_time is not None else None
-    live: dict[int, _Worker] = {}
-    stopped = "completed"
-    last_cov = [0] * jobs
-    last_say = [0.0] * jobs
-    writers: dict[str, int] = {}
-    tails: dict[int, list[str]] = {}
-    worker_failures: list[str] = []
+class FuzzSession:
+    """One fuzz run: :meth:`start` workers, :meth:`handle` each output line, react when one
+    :meth:`exited`, and :meth:`finish` by collecting findings and corpus and writing the summary."""
 
-    def start(index: int) -> None:
-        summary = summaries[index]
-        worker_seed = base_seed + index + 1000 * len(summary.seeds)
+    def __init__(self, target: FuzzTarget, opts: FuzzOptions, say: Callable[[str], None]):
+        self.target, self.opts, self.say = target, opts, say
+        self.started_at = _utc()
+        self.run_id = self.started_at.strftime("%Y%m%dT%H%M%S.%fZ") + f"-{os.getpid()}"
+        self.base_seed = opts.seed if opts.seed is not None else int.from_bytes(os.urandom(3), "big")
+        self.out_dir = fuzz_artifacts(target.name)
+        self.corpus = target_corpus(target.name)
+        self.seeds = corpus_files(seed_dir(target.name))
+        self.grown_before = corpus_files(self.corpus)
+        self.scratch = Path(tempfile.mkdtemp(prefix=f"fjh-fuzz-{target.name}-"))
+        self.work_corpus, self.work_artifacts = self.scratch / "corpus", self.scratch / "artifacts"
+        self.work_corpus.mkdir()
+        self.work_artifacts.mkdir()
+        self.initial_names = _populate(self.work_corpus, [*self.seeds, *self.grown_before])
+        self.flags = [
+            f"-timeout={opts.hang_seconds}",
+            f"-rss_limit_mb={opts.rss_limit_mb}",
+            f"-max_len={opts.max_len or target.max_len}",
+            f"-artifact_prefix={self.work_artifacts}/",
+            "-print_final_stats=1",
+            *opts.libfuzzer_args,
+        ]
+        self.log_path = self.out_dir / f"{self.run_id}.log"
+        self.log = AtomicWriter(self.log_path)
+        self.events: queue.Queue[tuple[int, bytes | None]] = queue.Queue()
+        self.summaries = [WorkerSummary(i, []) for i in range(opts.jobs)]
+        self.timeline: list[CoveragePoint] = []
+        self.instrumented: list[str] = []
+        self.env = _worker_env()
+        self.clock0 = time.monotonic()
+        self.deadline = self.clock0 + opts.max_time if opts.max_time is not None else None
+        self.live: dict[int, _Worker] = {}
+        self.stopped = "completed"
+        self.last_cov = [0] * opts.jobs
+        self.last_say = [0.0] * opts.jobs
+        self.writers: dict[str, int] = {}
+        self.tails: dict[int, list[str]] = {}
+        self.worker_failures: list[str] = []
+
+    # --- the loop --------------------------------------------------------------------------------------
+
+    def run(self) -> FuzzRunResult:
+        opts = self.opts
+        try:
+            self.say(
+                f"fuzzing {self.target.name} with {opts.jobs} job(s), seed {self.base_seed}, "
+                f"{len(self.seeds)} seeds + {len(self.grown_before)} corpus units"
+                + (f", {opts.max_time:g} s" if opts.max_time is not None else "")
+                + (f", {opts.runs} runs per job" if opts.runs is not None else "")
+            )
+            for i in range(opts.jobs):
+                self.start(i)
+            open_streams = opts.jobs
+            while open_streams:
+                try:
+                    index, raw = self.events.get(timeout=0.5)
+                except queue.Empty:
+                    _enforce_deadline(self.live, self.deadline)
+                    continue
+                if raw is not None:
+                    self.handle(index, raw)
+                    continue
+                open_streams += self.exited(index) - 1
+        except KeyboardInterrupt:
+            self.stopped = "interrupted"
+            for worker in self.live.values():
+                with contextlib.suppress(ProcessLookupError):
+                    worker.proc.terminate()
+            for worker in self.live.values():
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    worker.proc.wait(timeout=10)
+        except BaseException:
+            for worker in self.live.values():
+                with contextlib.suppress(ProcessLookupError):
+                    worker.proc.kill()
+            self.log.commit()
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            raise
+        return self.finish()
+
+    def start(self, index: int) -> None:
+        """Start (or restart) worker ``index`` with its next seed."""
+        opts, summary = self.opts, self.summaries[index]
+        worker_seed = self.base_seed + index + 1000 * len(summary.seeds)
         summary.seeds.append(worker_seed)
-        args = [*flags, f"-seed={worker_seed}"]
-        if deadline is not None:
-            args.append(f"-max_total_time={max(1, int(deadline - time.monotonic()))}")
-        if runs is not None:
-            args.append(f"-runs={runs}")
+        args = [*self.flags, f"-seed={worker_seed}"]
+        if self.deadline is not None:
+            args.append(f"-max_total_time={max(1, int(self.deadline - time.monotonic()))}")
+        if opts.runs is not None:
+            args.append(f"-runs={opts.runs}")
         cmd = [
             sys.executable,
             "-m",
             "harness.fuzz.worker",
             "--target",
-            target.name,
+            self.target.name,
             "--slow-seconds",
-            str(slow_seconds),
-            *([] if mutator else ["--no-mutator"]),
+            str(opts.slow_seconds),
+            *([] if opts.mutator else ["--no-mutator"]),
             "--",
             *args,
-            str(work_corpus),
+            str(self.work_corpus),
         ]
         if index == 0 and len(summary.seeds) == 1:
-            log.write(("$ " + " ".join(cmd) + "\n").encode())
+            self.log.write(("$ " + " ".join(cmd) + "\n").encode())
         try:
             proc = subprocess.Popen(
                 cmd,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                cwd=scratch,
-                env=env,
+                cwd=self.scratch,
+                env=self.env,
             )
         except OSError as exc:
             raise FuzzError(WORKER, f"cannot start a fuzz worker: {exc}") from None
-        live[index] = _Worker(index, proc, time.monotonic())
+        self.live[index] = _Worker(index, proc, time.monotonic())
         assert proc.stdout is not None
-        threading.Thread(target=_pump, args=(index, proc.stdout, events), daemon=True).start()
+        threading.Thread(target=_pump, args=(index, proc.stdout, self.events), daemon=True).start()
 
-    def handle(index: int, raw: bytes) -> None:
+    def handle(self, index: int, raw: bytes) -> None:
+        """One line a worker printed: log it, and read status lines, findings and errors from it."""
         line = raw.decode("utf-8", "replace").rstrip("\n")
-        log.write(f"[w{index}] {line}\n".encode())
-        tail = tails.setdefault(index, [])
+        self.log.write(f"[w{index}] {line}\n".encode())
+        tail = self.tails.setdefault(index, [])
         tail.append(line)
         del tail[:-3]
-        worker, summary = live.get(index), summaries[index]
-        now = time.monotonic() - clock0
+        worker, summary = self.live.get(index), self.summaries[index]
         if line.startswith("FJH-INSTRUMENTED") and index == 0 and len(summary.seeds) == 1:
-            instrumented.append(line.removeprefix("FJH-INSTRUMENTED ").strip())
-            say(f"instrumented {instrumented[-1]}")
+            self.instrumented.append(line.removeprefix("FJH-INSTRUMENTED ").strip())
+            self.say(f"instrumented {self.instrumented[-1]}")
         elif line.startswith("FJH-ERROR"):
-            say(f"[w{index}] {line}")
+            self.say(f"[w{index}] {line}")
         status = _STATUS.match(line)
         if status:
-            execs, event, cov, ft, corp = (
-                int(status.group(1)),
-                status.group(2),
-                *map(int, status.group(3, 4, 5)),
-            )
-            if worker is not None:
-                worker.last_execs = execs
-            summary.cov_final, summary.ft_final = cov, ft
-            if status.group(6):
-                summary.exec_per_sec = int(status.group(6))
-            if event == "INITED" and summary.cov_initial is None:
-                summary.cov_initial = cov
-            notable = event in ("INITED", "DONE", "pulse") or cov != last_cov[index]
-            if notable and (len(timeline) < _MAX_TIMELINE or event in ("INITED", "DONE")):
-                timeline.append(CoveragePoint(round(now, 3), index, execs, event, cov, ft, corp))
-            if event in ("INITED", "DONE", "pulse") or (
-                cov > last_cov[index] and now - last_say[index] >= 1.0
-            ):
-                head = f"[w{index} {now:7.1f}s] {event:<6}"
-                say(f"{head} execs {execs:>9}  cov {cov:>5}  ft {ft:>6}  corp {corp}")
-                last_say[index] = now
-            last_cov[index] = cov
+            self._status(index, status, worker)
         written = _WRITTEN.search(line)
         if written and worker is not None:
             worker.wrote_artifact = True
             summary.findings += 1
-            writers[Path(written.group(1)).name] = index
-            say(f"[w{index}] finding: {Path(written.group(1)).name}")
+            self.writers[Path(written.group(1)).name] = index
+            self.say(f"[w{index}] finding: {Path(written.group(1)).name}")
         stat = _STAT.match(line)
         if stat and stat.group(1) == "number_of_executed_units" and worker is not None:
             worker.last_execs = int(stat.group(2))
         if "Uncaught Python exception" in line or _ERROR.match(line):
-            say(f"[w{index}] {line.strip()}")
+            self.say(f"[w{index}] {line.strip()}")
 
-    try:
-        say(
-            f"fuzzing {target.name} with {jobs} job(s), seed {base_seed}, "
-            f"{len(seeds)} seeds + {len(grown_before)} corpus units"
-            + (f", {max_time:g} s" if max_time is not None else "")
-            + (f", {runs} runs per job" if runs is not None else "")
+    def _status(self, index: int, status: re.Match[str], worker: _Worker | None) -> None:
+        """A libFuzzer status line: the coverage timeline and the progress a person sees."""
+        summary, now = self.summaries[index], time.monotonic() - self.clock0
+        execs, event = int(status.group(1)), status.group(2)
+        cov, ft, corp = map(int, status.group(3, 4, 5))
+        if worker is not None:
+            worker.last_execs = execs
+        summary.cov_final, summary.ft_final = cov, ft
+        if status.group(6):
+            summary.exec_per_sec = int(status.group(6))
+        if event == "INITED" and summary.cov_initial is None:
+            summary.cov_initial = cov
+        notable = event in ("INITED", "DONE", "pulse") or cov != self.last_cov[index]
+        if notable and (len(self.timeline) < _MAX_TIMELINE or event in ("INITED", "DONE")):
+            self.timeline.append(CoveragePoint(round(now, 3), index, execs, event, cov, ft, corp))
+        if event in ("INITED", "DONE", "pulse") or (
+            cov > self.last_cov[index] and now - self.last_say[index] >= 1.0
+        ):
+            head = f"[w{index} {now:7.1f}s] {event:<6}"
+            self.say(f"{head} execs {execs:>9}  cov {cov:>5}  ft {ft:>6}  corp {corp}")
+            self.last_say[index] = now
+        self.last_cov[index] = cov
+
+    def exited(self, index: int) -> int:
+        """Worker ``index``'s output ended: account for it; returns 1 if it was restarted, else 0."""
+        worker = self.live.pop(index)
+        code = worker.proc.wait()
+        summary = self.summaries[index]
+        summary.execs += worker.last_execs
+        summary.exit_codes.append(code)
+        where = relative_to_root(self.log_path)
+        if code == 3 and not worker.wrote_artifact:
+            raise FuzzError(
+                WORKER, "a module the target needs could not be instrumented (see the log)", where=where
+            )
+        if code != 0 and not worker.wrote_artifact and worker.last_execs == 0:
+            raise FuzzError(
+                WORKER,
+                f"fuzz worker {index} exited with {code} before running the target",
+                where=where,
+                hint="the log has its output",
+            )
+        if code != 0 and not worker.wrote_artifact and self.stopped != "interrupted":
+            last = " | ".join(t.strip() for t in self.tails.get(index, []))[-300:]
+            self.worker_failures.append(f"worker {index} exited with {code} without a finding: {last}")
+            self.say(f"[w{index}] FAILED: exited with {code} without recording a finding (see the log)")
+        remaining = None if self.deadline is None else self.deadline - time.monotonic()
+        if worker.wrote_artifact and self.opts.keep_going and (remaining is None or remaining > 2):
+            self.say(f"[w{index}] restarting after a finding (keep going)")
+            self.start(index)
+            return 1
+        return 0
+
+    # --- the end ---------------------------------------------------------------------------------------
+
+    def finish(self) -> FuzzRunResult:
+        """Collect findings and new corpus units, write the log and the schema-checked summary."""
+        seconds = time.monotonic() - self.clock0
+        sidecars = self.opts.write_sidecars
+        crashes = _collect_artifacts(self.target, self.work_artifacts, self.writers, sidecars, self.say)
+        added = _collect_corpus(self.corpus, self.work_corpus, self.initial_names)
+        grown_after = corpus_files(self.corpus)
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        summaries = self.summaries
+        execs = sum(s.execs for s in summaries)
+        cov_initial = max((s.cov_initial or 0) for s in summaries)
+        cov_final = max(s.cov_final for s in summaries)
+        ft_final = max(s.ft_final for s in summaries)
+        rate = execs / seconds if seconds > 0 else 0.0
+        self.say(
+            f"done: {execs} execs in {seconds:.1f} s = {rate:.0f} execs/s; "
+            f"coverage cov {cov_initial} -> {cov_final} (+{cov_final - cov_initial}), ft {ft_final}; "
+            f"corpus {len(self.grown_before)} -> {len(grown_after)} units (+{added}) beside "
+            f"{len(self.seeds)} seeds; findings {len(crashes)} ({sum(c.new for c in crashes)} new)"
         )
-        for i in range(jobs):
-            start(i)
-        open_streams = jobs
-        while open_streams:
-            try:
-                index, raw = events.get(timeout=0.5)
-            except queue.Empty:
-                index, raw = -1, None
-                _enforce_deadline(live, deadline)
-                continue
-            if raw is not None:
-                handle(index, raw)
-                continue
-            worker = live.pop(index)
-            code = worker.proc.wait()
-            summary = summaries[index]
-            summary.execs += worker.last_execs
-            summary.exit_codes.append(code)
-            open_streams -= 1
-            if code == 3 and not worker.wrote_artifact:
-                raise FuzzError(
-                    WORKER,
-                    "a module the target needs could not be instrumented (see the log)",
-                    where=relative_to_root(log_path),
-                )
-            if code != 0 and not worker.wrote_artifact and worker.last_execs == 0:
-                raise FuzzError(
-                    WORKER,
-                    f"fuzz worker {index} exited with {code} before running the target",
-                    where=relative_to_root(log_path),
-                    hint="the log has its output",
-                )
-            if code != 0 and not worker.wrote_artifact and stopped != "interrupted":
-                last = " | ".join(t.strip() for t in tails.get(index, []))[-300:]
-                worker_failures.append(f"worker {index} exited with {code} without a finding: {last}")
-                say(f"[w{index}] FAILED: exited with {code} without recording a finding (see the log)")
-            remaining = None if deadline is None else deadline - time.monotonic()
-            if worker.wrote_artifact and keep_going and (remaining is None or remaining > 2):
-                say(f"[w{index}] restarting after a finding (keep going)")
-                start(index)
-                open_streams += 1
-    except KeyboardInterrupt:
-        stopped = "interrupted"
-        for worker in live.values():
-            with contextlib.suppress(ProcessLookupError):
-                worker.proc.terminate()
-        for worker in live.values():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                worker.proc.wait(timeout=10)
-    except BaseException:
-        for worker in live.values():
-            with contextlib.suppress(ProcessLookupError):
-                worker.proc.kill()
-        log.commit()
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
-    seconds = time.monotonic() - clock0
-
-    crashes = _collect_artifacts(target, work_artifacts, writers, write_sidecars, say)
-    added = _collect_corpus(corpus, work_corpus, initial_names)
-    grown_after = corpus_files(corpus)
-    shutil.rmtree(scratch, ignore_errors=True)
-
-    execs = sum(s.execs for s in summaries)
-    cov_initial = max((s.cov_initial or 0) for s in summaries)
-    cov_final = max(s.cov_final for s in summaries)
-    ft_final = max(s.ft_final for s in summaries)
-    rate = execs / seconds if seconds > 0 else 0.0
-    say(
-        f"done: {execs} execs in {seconds:.1f} s = {rate:.0f} execs/s; "
-        f"coverage cov {cov_initial} -> {cov_final} (+{cov_final - cov_initial}), ft {ft_final}; "
-        f"corpus {len(grown_before)} -> {len(grown_after)} units (+{added}) beside {len(seeds)} seeds; "
-        f"findings {len(crashes)} "
-        f"({sum(c.new for c in crashes)} new)"
-    )
-    log.write(f"[runner] {execs} execs in {seconds:.1f} s; cov {cov_initial} -> {cov_final}\n".encode())
-    log.commit()
-    summary_path = out_dir / f"{run_id}.json"
-    result = FuzzRunResult(
-        target=target.name,
-        run_id=run_id,
-        started_at=started_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        seconds=round(seconds, 3),
-        jobs=jobs,
-        execs=execs,
-        execs_per_sec=round(rate, 1),
-        cov_initial=cov_initial,
-        cov_final=cov_final,
-        ft_final=ft_final,
-        corpus_seed=len(seeds),
-        corpus_before=len(grown_before),
-        corpus_after=len(grown_after),
-        corpus_added=added,
-        crashes=tuple(crashes),
-        instrumented=tuple(instrumented),
-        libfuzzer_args=tuple(flags),
-        workers=tuple(summaries),
-        coverage=tuple(timeline),
-        log=relative_to_root(log_path),
-        summary=relative_to_root(summary_path),
-        stopped=stopped,
-        worker_failures=tuple(worker_failures),
-    )
-    write_json(summary_path, result.to_json(), schema=RUN_SCHEMA)
-    if write_sidecars:
-        ensure_sidecar(log_path)
-        ensure_sidecar(summary_path)
-    return result
+        self.log.write(
+            f"[runner] {execs} execs in {seconds:.1f} s; cov {cov_initial} -> {cov_final}\n".encode()
+        )
+        self.log.commit()
+        summary_path = self.out_dir / f"{self.run_id}.json"
+        result = FuzzRunResult(
+            target=self.target.name,
+            run_id=self.run_id,
+            started_at=self.started_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            seconds=round(seconds, 3),
+            jobs=self.opts.jobs,
+            execs=execs,
+            execs_per_sec=round(rate, 1),
+            cov_initial=cov_initial,
+            cov_final=cov_final,
+            ft_final=ft_final,
+            corpus_seed=len(self.seeds),
+            corpus_before=len(self.grown_before),
+            corpus_after=len(grown_after),
+            corpus_added=added,
+            crashes=tuple(crashes),
+            instrumented=tuple(self.instrumented),
+            libfuzzer_args=tuple(self.flags),
+            workers=tuple(summaries),
+            coverage=tuple(self.timeline),
+            log=relative_to_root(self.log_path),
+            summary=relative_to_root(summary_path),
+            stopped=self.stopped,
+            worker_failures=tuple(self.worker_failures),
+        )
+        write_json(summary_path, result.to_json(), schema=RUN_SCHEMA)
+        if sidecars:
+            ensure_sidecar(self.log_path)
+            ensure_sidecar(summary_path)
+        return result
 
 
 def _worker_env() -> dict[str, str]:

@@ -605,10 +605,18 @@ def fixture_seeds() -> SeedSet:
 
 # --- writing ------------------------------------------------------------------------------------
 
+
+def adapter_reply_seeds() -> SeedSet:
+    from harness.fuzz.targets.adapter_reply import seeds
+
+    return seeds()
+
+
 GENERATORS: dict[str, Callable[[], SeedSet]] = {
     "ir_deserializer": ir_seeds,
     "sidecar_manifest": sidecar_seeds,
     "fixture_loader": fixture_seeds,
+    "adapter_reply": adapter_reply_seeds,
 }
 
 

@@ -475,12 +475,15 @@ def triage(
     minimize_budget: float = DEFAULT_MINIMIZE_BUDGET_S,
     sidecars: bool = True,
 ) -> TriageResult:
-    """Triage one finding; see the module docstring. Idempotent."""
-    from harness.atomicio import write_bytes
-    from harness.durability import generate_sidecar, sidecar_dir
+    """Triage one finding; see the module docstring. Idempotent.
+
+    The steps, each its own function: :func:`locate` the input, :func:`reproduce` and
+    :func:`classify` it, :func:`_minimize_step` (reusing an earlier minimization when it still
+    holds), :func:`_index_entry` (what the index should say now) and :func:`_dated` (timestamps and
+    history against the previous entry), then :func:`upsert`.
+    """
     from harness.fuzz.registry import get_target
-    from harness.fuzz.store import MIN_SUFFIX, ensure_sidecar
-    from harness.paths import relative_to_root
+    from harness.fuzz.store import ensure_sidecar
 
     if not timeout > 0:
         raise TriageError(ARGS, f"--timeout must be positive, got {timeout}")
@@ -494,52 +497,101 @@ def triage(
     previous = next((e for e in read_index() if e["id"] == entry_id), None)
 
     outcome = reproduce(found.target, found.path, timeout=timeout)
-    severity, kind, signature, reason = classify(outcome, slow_seconds=slow_seconds)
-    reproduced = severity is not None
+    verdict = classify(outcome, slow_seconds=slow_seconds)
     actions: dict[str, str] = {}
     if sidecars:
         actions["original"] = ensure_sidecar(found.path)
+    minimized = None
+    if verdict[0] is not None and minimize:
+        minimized = _minimize_step(
+            found, previous, verdict[2], timeout, slow_seconds, minimize_budget, sidecars, actions
+        )
+    entry = _index_entry(found, previous, outcome, verdict, sidecars, timeout, slow_seconds, actions)
+    entry, changed = _dated(previous, entry)
+    index_changed = upsert(entry, sidecar=sidecars)
+    return TriageResult(
+        entry=entry,
+        changed=changed or index_changed,
+        copied=found.copied,
+        minimized_candidates=minimized.candidates if minimized else 0,
+        minimize_exhausted=minimized.exhausted if minimized else False,
+        minimized_reused=minimized.reused if minimized else False,
+        sidecars=actions,
+    )
+
+
+def _minimize_step(
+    found: Located,
+    previous: dict[str, Any] | None,
+    signature: str,
+    timeout: float,
+    slow_seconds: float,
+    budget: float,
+    sidecars: bool,
+    actions: dict[str, str],
+) -> Minimized:
+    """Minimize a reproduced input (or reuse the stored minimization if its signature and hash still
+    match), check the result reproduces in a fresh process, and store it beside the original."""
+    from harness.atomicio import write_bytes
+    from harness.durability import generate_sidecar
+    from harness.fuzz.store import MIN_SUFFIX
 
     min_path = found.path.with_name(found.path.name + MIN_SUFFIX)
-    minimized: Minimized | None = None
-    if reproduced and minimize:
-        reusable = (
-            previous is not None
-            and previous.get("signature") == signature
-            and previous.get("minimized_sha256")
-            and min_path.is_file()
-            and hashlib.sha256(min_path.read_bytes()).hexdigest() == previous["minimized_sha256"]
-        )
-        if reusable:
-            minimized = Minimized(min_path.read_bytes(), 0, False, True)
-        else:
-            minimized = minimize_input(
-                found.target,
-                found.data,
-                signature,
-                slow_seconds=slow_seconds,
-                candidate_timeout=min(timeout, 10.0),
-                budget_seconds=minimize_budget,
-            )
-            if minimized.data != found.data:
-                with tempfile.TemporaryDirectory(prefix="fjh-triage-check-") as tmp:
-                    probe = Path(tmp) / "probe"
-                    probe.write_bytes(minimized.data)
-                    again = classify(
-                        reproduce(found.target, probe, timeout=timeout), slow_seconds=slow_seconds
-                    )
-                if again[2] != signature:  # minimized in-process, but not reproducible in a fresh one
-                    minimized = Minimized(found.data, minimized.candidates, minimized.exhausted, False)
-            if not (min_path.is_file() and min_path.read_bytes() == minimized.data):
-                write_bytes(min_path, minimized.data)
-                if sidecars:
-                    generate_sidecar(min_path, force=True)
-                    actions["minimized"] = "generated"
+    reusable = (
+        previous is not None
+        and previous.get("signature") == signature
+        and previous.get("minimized_sha256")
+        and min_path.is_file()
+        and hashlib.sha256(min_path.read_bytes()).hexdigest() == previous["minimized_sha256"]
+    )
+    if reusable:
+        return Minimized(min_path.read_bytes(), 0, False, True)
+    minimized = minimize_input(
+        found.target,
+        found.data,
+        signature,
+        slow_seconds=slow_seconds,
+        candidate_timeout=min(timeout, 10.0),
+        budget_seconds=budget,
+    )
+    if minimized.data != found.data:
+        with tempfile.TemporaryDirectory(prefix="fjh-triage-check-") as tmp:
+            probe = Path(tmp) / "probe"
+            probe.write_bytes(minimized.data)
+            again = classify(reproduce(found.target, probe, timeout=timeout), slow_seconds=slow_seconds)
+        if again[2] != signature:  # minimized in-process, but not reproducible in a fresh one
+            minimized = Minimized(found.data, minimized.candidates, minimized.exhausted, False)
+    if not (min_path.is_file() and min_path.read_bytes() == minimized.data):
+        write_bytes(min_path, minimized.data)
+        if sidecars:
+            generate_sidecar(min_path, force=True)
+            actions["minimized"] = "generated"
+    return minimized
+
+
+def _index_entry(
+    found: Located,
+    previous: dict[str, Any] | None,
+    outcome: dict[str, Any],
+    verdict: tuple[str | None, str | None, str, str],
+    sidecars: bool,
+    timeout: float,
+    slow_seconds: float,
+    actions: dict[str, str],
+) -> dict[str, Any]:
+    """The index entry for this triage (without dates): a finding that no longer reproduces keeps
+    what the previous entry knew about it and becomes ``fixed`` (or ``not-reproducible``)."""
+    from harness.durability import sidecar_dir
+    from harness.fuzz.store import MIN_SUFFIX, ensure_sidecar
+    from harness.paths import relative_to_root
+
+    severity, kind, signature, reason = verdict
+    reproduced = severity is not None
+    min_path = found.path.with_name(found.path.name + MIN_SUFFIX)
     has_min = min_path.is_file()
     if has_min and sidecars and "minimized" not in actions:
         actions["minimized"] = ensure_sidecar(min_path)
     min_data = min_path.read_bytes() if has_min else None
-
     if reproduced:
         status = "open"
     elif previous is not None and previous["status"] in ("open", "fixed") and previous["severity"]:
@@ -547,26 +599,26 @@ def triage(
     else:
         status = "not-reproducible"
     keep = previous if (not reproduced and previous is not None) else None
-    entry: dict[str, Any] = {
+
+    def now_or_kept(key: str, value: Any) -> Any:
+        return value if reproduced else (keep[key] if keep else None)
+
+    return {
         "schema": ENTRY_SCHEMA,
-        "id": entry_id,
+        "id": f"{found.target}/crash-{found.sha1}",
         "target": found.target,
         "name": found.path.name,
         "sha1": found.sha1,
         "sha256": found.sha256,
         "size": len(found.data),
-        "severity": severity if reproduced else (keep["severity"] if keep else None),
+        "severity": now_or_kept("severity", severity),
         "status": status,
-        "kind": kind if reproduced else (keep["kind"] if keep else None),
+        "kind": now_or_kept("kind", kind),
         "reason": (reason if reproduced or keep is None else keep["reason"])[:1000],
-        "signature": signature if reproduced else (keep["signature"] if keep else None),
-        "exception_type": outcome.get("exception_type")
-        if reproduced
-        else (keep["exception_type"] if keep else None),
-        "frame": outcome.get("frame") if reproduced else (keep["frame"] if keep else None),
-        "traceback": _bounded(outcome.get("traceback"))
-        if reproduced
-        else (keep["traceback"] if keep else None),
+        "signature": now_or_kept("signature", signature),
+        "exception_type": now_or_kept("exception_type", outcome.get("exception_type")),
+        "frame": now_or_kept("frame", outcome.get("frame")),
+        "traceback": now_or_kept("traceback", _bounded(outcome.get("traceback"))),
         "last_outcome": {
             "status": outcome["status"],
             "code": outcome.get("code"),
@@ -585,34 +637,26 @@ def triage(
         "timeout_s": timeout,
         "slow_seconds": slow_seconds,
     }
-    now = _now()
+
+
+def _dated(previous: dict[str, Any] | None, entry: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The entry with its dates and status history; an unchanged entry is the previous one as is."""
     if _same(previous, {**entry}):
         assert previous is not None
-        entry = previous
-        changed = False
-    else:
-        entry["first_seen_at"] = previous["first_seen_at"] if previous else now
-        entry["updated_at"] = now
-        entry["fixed_at"] = (
-            (previous.get("fixed_at") if previous and previous["status"] == "fixed" else now)
-            if status == "fixed"
-            else None
-        )
-        history = list(previous["history"]) if previous else []
-        if not history or (history[-1]["status"], history[-1]["severity"]) != (status, entry["severity"]):
-            history.append({"at": now, "status": status, "severity": entry["severity"]})
-        entry["history"] = history[-50:]
-        changed = True
-    index_changed = upsert(entry, sidecar=sidecars)
-    return TriageResult(
-        entry=entry,
-        changed=changed or index_changed,
-        copied=found.copied,
-        minimized_candidates=minimized.candidates if minimized else 0,
-        minimize_exhausted=minimized.exhausted if minimized else False,
-        minimized_reused=minimized.reused if minimized else False,
-        sidecars=actions,
+        return previous, False
+    now, status = _now(), entry["status"]
+    entry["first_seen_at"] = previous["first_seen_at"] if previous else now
+    entry["updated_at"] = now
+    entry["fixed_at"] = (
+        (previous.get("fixed_at") if previous and previous["status"] == "fixed" else now)
+        if status == "fixed"
+        else None
     )
+    history = list(previous["history"]) if previous else []
+    if not history or (history[-1]["status"], history[-1]["severity"]) != (status, entry["severity"]):
+        history.append({"at": now, "status": status, "severity": entry["severity"]})
+    entry["history"] = history[-50:]
+    return entry, True
 
 
 def _bounded(text: Any) -> str | None:

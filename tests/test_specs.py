@@ -17,6 +17,7 @@ import pytest
 
 import frankenjax_ref.primitives  # noqa: F401  (fills the registry)
 from frankenjax_ref.core.primitive import PRIMITIVES
+from frankenjax_ref.errors import FJError
 from harness.conformance.catalog import build_catalog
 from harness.conformance.specs import (
     Arg,
@@ -71,6 +72,10 @@ def test_rows_refuse_what_no_generator_can_use() -> None:
         spec("neg", unary(catalog=False))
     with pytest.raises(ValueError, match="unknown domain"):
         Arg(domain="positve")
+    with pytest.raises(FJError, match="unknown dtype"):
+        Arg(dtype="int33")
+    with pytest.raises(ValueError, match="empty integer range"):
+        Ints(3, 3)
     with pytest.raises(ValueError, match="unknown edge layout"):
         unary(edge="diagonal")
     with pytest.raises(ValueError, match="unknown stacks"):

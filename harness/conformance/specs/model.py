@@ -55,6 +55,10 @@ class Ints:
     lo: int
     hi: int
 
+    def __post_init__(self) -> None:
+        if self.hi <= self.lo:
+            raise ValueError(f"empty integer range [{self.lo}, {self.hi})")
+
 
 #: The derivative-test range of each named domain (smooth: away from poles, kinks and branch cuts).
 #: The catalog draws its ordinary values from ``harness.conformance.catalog.inputs.DOMAINS``.
@@ -87,6 +91,10 @@ class Arg:
     def __post_init__(self) -> None:
         if isinstance(self.domain, str) and self.domain not in SMOOTH:
             raise ValueError(f"unknown domain {self.domain!r} (known: {sorted(SMOOTH)})")
+        if self.dtype is not None:
+            from frankenjax_ref.core import dtypes
+
+            dtypes.from_name(self.dtype)  # an unknown name raises here, not in some generator later
 
     def smooth_range(self) -> tuple[float, float]:
         if self.smooth is not None:

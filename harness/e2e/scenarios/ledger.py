@@ -64,6 +64,7 @@ def _record(ctx: ScenarioContext) -> dict[str, Any]:
 
     x = ctx.inputs["program_x"]
     closed = fj.make_jaxpr(_program)(x)
+    dispatch.clear_program_cache()  # every run stages afresh, so it records the same decisions
     led = ledger.Ledger()
     with ledger.using(led):
         for stack in ctx.inputs["stacks"]:
